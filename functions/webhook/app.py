@@ -1,0 +1,91 @@
+"""POST /webhook/twilio: verify Twilio's signature -> screen and publish (confirmed) -> TwiML reply."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from fasttriage.adapters.twilio import FormParams, called_url, twiml_message
+from fasttriage.config import Settings
+from fasttriage.domain import intake
+from fasttriage.domain.errors import InvalidMessage, PublishError, SignatureRejected
+from fasttriage.http import error_response
+from fasttriage.observability import logger, metrics, tracer
+from fasttriage.wiring import WebhookDependencies
+
+settings = Settings.from_env()
+deps = WebhookDependencies.from_settings(settings)
+app = APIGatewayRestResolver()
+
+
+@app.post("/webhook/twilio")
+def twilio_webhook() -> Response:
+    event = app.current_event
+    metrics.add_metric(name="messages_received", unit="Count", value=1)
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        return _rejected(415, "unsupported_media_type", "Content-Type must be application/x-www-form-urlencoded")
+    body = event.decoded_body or ""
+    if len(body.encode()) > settings.max_body_bytes:
+        return _rejected(413, "payload_too_large", f"body is larger than {settings.max_body_bytes} bytes")
+    form = FormParams(parse_qsl(body, keep_blank_values=True))
+    url = settings.public_webhook_url or called_url(event.raw_event)
+    if not deps.verifier.is_valid(url, form, event.headers.get("x-twilio-signature")):
+        raise SignatureRejected("X-Twilio-Signature is missing or does not match")
+    result = intake.accept(
+        form,
+        account_sid=deps.twilio().account_sid,
+        whatsapp_only=settings.whatsapp_only,
+        pseudonym_key=deps.pseudonym_key(),
+        publisher=deps.publisher,
+        now=lambda: datetime.now(UTC),
+    )
+    assessment = result.job.assessment
+    logger.info(
+        "job published",
+        job_id=result.job.job_id,
+        patient_key=result.job.patient_key[:12],
+        language=assessment.language.value,
+        red_flags=[flag.code for flag in assessment.red_flags],
+        emergency=assessment.is_emergency,
+    )
+    metrics.add_metric(name="jobs_published", unit="Count", value=1)
+    if assessment.is_emergency:
+        metrics.add_metric(name="emergency_flags", unit="Count", value=1)
+    return Response(200, "application/xml", twiml_message(result.reply))
+
+
+def _rejected(status: int, reason: str, message: str) -> Response:
+    logger.warning("message rejected", reason=reason, status=status)
+    metrics.add_metric(name=f"rejected_{reason}", unit="Count", value=1)
+    return error_response(status, reason, message)
+
+
+@app.exception_handler(SignatureRejected)
+def forged(exc: SignatureRejected) -> Response:
+    return _rejected(403, "bad_signature", str(exc))
+
+
+@app.exception_handler(InvalidMessage)
+def invalid(exc: InvalidMessage) -> Response:
+    return _rejected(400, "invalid_message", str(exc))
+
+
+@app.exception_handler(PublishError)
+def unconfirmed(exc: PublishError) -> Response:
+    logger.error("publish failed", error=str(exc))
+    metrics.add_metric(name="publish_failures", unit="Count", value=1)
+    response = error_response(503, "queue_unavailable", "the message could not be queued; retry later")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,87 @@
+"""S3: encrypted report objects under triage/<summary_id>/ and short-lived SigV4 presigned URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from fasttriage.domain.errors import ReportStoreError
+
+PREFIX = "triage"
+
+
+def report_key(summary_id: str) -> str:
+    return f"{PREFIX}/{summary_id}/report.pdf"
+
+
+def raw_key(summary_id: str) -> str:
+    return f"{PREFIX}/{summary_id}/raw.json"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    version_id: str | None
+
+
+def s3_client(endpoint_url: str | None = None, region: str | None = None) -> Any:
+    """An S3 client that signs with SigV4 (presigned URLs included)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        config=Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"}),
+    )
+
+
+class ReportStore:
+    def __init__(self, client: Any, bucket: str, kms_key_id: str | None = None) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._kms_key_id = kms_key_id
+
+    def _encryption(self) -> dict[str, str]:
+        if self._kms_key_id:
+            return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self._kms_key_id}
+        return {"ServerSideEncryption": "AES256"}
+
+    def put(self, key: str, body: bytes, content_type: str) -> StoredObject:
+        try:
+            answer = self._client.put_object(
+                Bucket=self._bucket, Key=key, Body=body, ContentType=content_type, **self._encryption()
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise ReportStoreError(f"put failed for {key}") from exc
+        version = answer.get("VersionId")
+        return StoredObject(key=key, version_id=version if version and version != "null" else None)
+
+    def exists(self, key: str, version_id: str | None = None) -> bool:
+        params = {"Bucket": self._bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
+        try:
+            self._client.head_object(**params)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}:
+                return False
+            raise ReportStoreError(f"head failed for {key}") from exc
+        except BotoCoreError as exc:
+            raise ReportStoreError(f"head failed for {key}") from exc
+        return True
+
+    def presigned_get(self, key: str, version_id: str | None, filename: str, expires_s: int) -> str:
+        params: dict[str, Any] = {
+            "Bucket": self._bucket,
+            "Key": key,
+            "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            "ResponseContentType": "application/pdf",
+        }
+        if version_id:
+            params["VersionId"] = version_id
+        try:
+            return str(self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
+        except (BotoCoreError, ClientError) as exc:
+            raise ReportStoreError(f"presign failed for {key}") from exc

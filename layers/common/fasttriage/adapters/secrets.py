@@ -1,0 +1,92 @@
+"""Secrets: a value injected in the environment (ECS task secrets, local stack) or read by ARN from
+Secrets Manager through Powertools parameters (Lambdas), cached for `secrets_max_age_s`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from fasttriage.config import ConfigurationError, Settings
+
+
+class TwilioCredentials(BaseModel):
+    account_sid: str
+    auth_token: str
+    previous_auth_token: str | None = None
+
+    @property
+    def auth_tokens(self) -> list[str]:
+        """The current token first, then the previous one while a rotation is under way."""
+        return [t for t in (self.auth_token, self.previous_auth_token) if t]
+
+
+class BrokerCredentials(BaseModel):
+    username: str
+    password: str
+
+
+class Secrets:
+    """Resolves each secret from its value or its ARN; reads by ARN are cached by Powertools."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def _json(self, arn: str) -> dict[str, Any]:
+        from aws_lambda_powertools.utilities import parameters
+
+        value = parameters.get_secret(arn, transform="json", max_age=self._settings.secrets_max_age_s)
+        if not isinstance(value, dict):
+            raise ConfigurationError(f"secret {arn} is not a JSON object")
+        return value
+
+    def twilio(self) -> TwilioCredentials:
+        s = self._settings
+        if s.twilio_auth_token and s.twilio_account_sid:
+            return TwilioCredentials(
+                account_sid=s.twilio_account_sid,
+                auth_token=s.twilio_auth_token,
+                previous_auth_token=s.twilio_previous_auth_token,
+            )
+        if s.twilio_secret_arn:
+            return TwilioCredentials.model_validate(self._json(s.twilio_secret_arn))
+        raise ConfigurationError("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_SECRET_ARN")
+
+    def pseudonym_key(self) -> bytes:
+        s = self._settings
+        if s.pseudonym_key:
+            return s.pseudonym_key.encode()
+        if s.pseudonym_key_secret_arn:
+            return str(self._json(s.pseudonym_key_secret_arn)["key"]).encode()
+        raise ConfigurationError("set PSEUDONYM_KEY or PSEUDONYM_KEY_SECRET_ARN")
+
+    def broker(self) -> BrokerCredentials | None:
+        s = self._settings
+        if s.broker_username and s.broker_password:
+            return BrokerCredentials(username=s.broker_username, password=s.broker_password)
+        if s.broker_secret_arn:
+            return BrokerCredentials.model_validate(self._json(s.broker_secret_arn))
+        return None
+
+    def mongo_uri(self) -> str:
+        s = self._settings
+        if s.mongo_uri:
+            return s.mongo_uri
+        if s.mongo_secret_arn:
+            return str(self._json(s.mongo_secret_arn)["uri"])
+        raise ConfigurationError("set MONGO_URI or MONGO_SECRET_ARN")
+
+
+def amqp_url(settings: Settings, secrets: Secrets) -> str:
+    """The broker URL: AMQP_URL as given, or BROKER_ENDPOINT with the broker credentials."""
+    if settings.amqp_url:
+        return settings.amqp_url
+    if not settings.broker_endpoint:
+        raise ConfigurationError("set AMQP_URL, or BROKER_ENDPOINT with broker credentials")
+    from urllib.parse import quote
+
+    creds = secrets.broker()
+    if creds is None:
+        raise ConfigurationError("BROKER_ENDPOINT needs BROKER_USERNAME/BROKER_PASSWORD or BROKER_SECRET_ARN")
+    scheme, _, host = settings.broker_endpoint.partition("://")
+    return f"{scheme}://{quote(creds.username, safe='')}:{quote(creds.password, safe='')}@{host}"

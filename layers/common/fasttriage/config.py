@@ -1,0 +1,96 @@
+"""Settings, read from the environment once at start-up and validated there.
+
+Lambdas get secret *ARNs* and read the values at run time through Powertools parameters (cached);
+the ECS task gets secret *values* injected by the task definition. A setting may therefore come as
+`X` (value) or `X_SECRET_ARN` (where to read it); `fasttriage.adapters.secrets` resolves either.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed; raised at start-up, never mid-request."""
+
+
+class Settings(BaseModel):
+    stage: str = "local"
+
+    # RabbitMQ / Amazon MQ
+    amqp_url: str | None = Field(default=None, description="Full AMQP URL (local); wins over the endpoint.")
+    broker_endpoint: str | None = Field(default=None, description="amqps://host:5671 (Amazon MQ).")
+    broker_username: str | None = None
+    broker_password: str | None = None
+    broker_secret_arn: str | None = None
+    queue_name: str = "triage.jobs"
+    publish_confirm_timeout_s: float = Field(default=4.0, gt=0, le=10)
+    heartbeat_s: int = Field(default=30, ge=0)
+
+    # Twilio
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_previous_auth_token: str | None = None
+    twilio_secret_arn: str | None = None
+    public_webhook_url: str | None = None
+    max_body_bytes: int = Field(default=16_384, gt=0)
+    whatsapp_only: bool = True
+
+    # Patient pseudonyms
+    pseudonym_key: str | None = None
+    pseudonym_key_secret_arn: str | None = None
+
+    # MongoDB
+    mongo_uri: str | None = None
+    mongo_secret_arn: str | None = None
+    mongo_db_name: str = "fasttriage"
+    session_timeout_minutes: int = Field(default=240, gt=0)
+
+    # S3
+    reports_bucket: str | None = None
+    reports_kms_key_id: str | None = None
+    report_url_ttl_seconds: int = Field(default=300, ge=1, le=300)
+    aws_endpoint_url: str | None = None
+
+    # watsonx
+    watsonx_api_key: str | None = None
+    watsonx_project_id: str | None = None
+    watsonx_url: str | None = None
+    watsonx_secret_arn: str | None = None
+    watsonx_model_id: str = "ibm/granite-3-8b-instruct"
+
+    # Worker
+    worker_health_file: str = "/tmp/worker-health"  # noqa: S108 - a heartbeat file, not a secret
+    follow_up_enabled: bool = False
+    max_attempts: int = Field(default=5, ge=1)
+
+    # Doctors' API
+    doctors_group: str = "doctors"
+    secrets_max_age_s: int = Field(default=300, ge=0)
+
+    @field_validator("amqp_url", "broker_endpoint")
+    @classmethod
+    def _amqp_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("amqp://", "amqps://")):
+            raise ValueError("must start with amqp:// or amqps://")
+        return value
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = source.get(name.upper())
+            if raw is not None and raw != "":
+                values[name] = raw
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+            )
+            raise ConfigurationError(f"invalid configuration: {problems}") from exc

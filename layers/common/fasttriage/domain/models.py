@@ -1,0 +1,177 @@
+"""Boundary models shared by the webhook, the worker and the doctors' API.
+
+Pure pydantic: no SDK imports. Every model that crosses a process boundary (the queue job, the
+Mongo documents, the API answers) is defined here so both sides agree on one schema.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fasttriage.domain.urgency import Urgency
+
+JOB_SCHEMA_VERSION = 1
+SUMMARY_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+MESSAGE_SID_PATTERN = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+ACCOUNT_SID_PATTERN = re.compile(r"^AC[0-9a-fA-F]{32}$")
+
+
+class Language(str, Enum):
+    EN = "en"
+    ES = "es"
+    PT = "pt"
+
+
+class RedFlag(BaseModel):
+    """One red flag found in a patient's text by the deterministic engine."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="Stable identifier, e.g. 'cardiac_chest_pain'.")
+    label: str = Field(description="Clinician-facing label, English.")
+    floor: Urgency = Field(description="The lowest urgency this flag allows.")
+    evidence: str = Field(default="", description="The matched phrase (patient text, never logged).")
+
+
+class Assessment(BaseModel):
+    """What the red-flag engine says about one text."""
+
+    language: Language
+    red_flags: list[RedFlag] = Field(default_factory=list)
+    urgency_floor: Urgency | None = None
+    patient_instruction: str | None = Field(
+        default=None, description="What to tell the patient now, in their language; None without a flag."
+    )
+    rules_version: str
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.urgency_floor is Urgency.EMERGENCY
+
+
+class Media(BaseModel):
+    url: str
+    content_type: str
+
+
+class InboundMessage(BaseModel):
+    """The parts of a Twilio WhatsApp webhook the system keeps."""
+
+    message_sid: str
+    account_sid: str
+    sender: str = Field(description="Twilio 'From', e.g. 'whatsapp:+15551234567'.")
+    recipient: str = Field(description="Twilio 'To', the clinic's number.")
+    body: str = ""
+    profile_name: str | None = None
+    wa_id: str | None = None
+    media: list[Media] = Field(default_factory=list)
+
+
+class JobKind(str, Enum):
+    MESSAGE = "message"
+
+
+class TriageJob(BaseModel):
+    """The message the webhook publishes and the worker consumes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = JOB_SCHEMA_VERSION
+    job_id: str
+    kind: JobKind = JobKind.MESSAGE
+    received_at: datetime
+    message: InboundMessage
+    patient_key: str = Field(description="Keyed hash of the sender: the patient's pseudonymous id.")
+    assessment: Assessment
+
+
+class Symptom(BaseModel):
+    name: str
+    onset: str | None = None
+    duration: str | None = None
+    severity: str | None = None
+
+
+class Provenance(BaseModel):
+    producer: Literal["llm", "fallback"]
+    model_id: str | None = None
+    prompt_version: str | None = None
+    rules_version: str
+    fallback_reason: str | None = None
+
+
+class TriageSummary(BaseModel):
+    """The structured summary a clinician reads."""
+
+    chief_complaint: str
+    symptoms: list[Symptom] = Field(default_factory=list)
+    relevant_history: list[str] = Field(default_factory=list)
+    medications: list[str] = Field(default_factory=list)
+    allergies: list[str] = Field(default_factory=list)
+    red_flags: list[RedFlag] = Field(default_factory=list)
+    urgency: Urgency
+    recommended_disposition: str
+    follow_up_questions: list[str] = Field(default_factory=list)
+    language: Language
+    provenance: Provenance
+
+
+class ConversationMessage(BaseModel):
+    message_sid: str
+    received_at: datetime
+    body: str
+    media: list[Media] = Field(default_factory=list)
+
+
+class Conversation(BaseModel):
+    """Everything a summarizer may read: the patient's messages in order, and the engine's view."""
+
+    summary_id: str
+    messages: list[ConversationMessage]
+    assessment: Assessment
+
+    @property
+    def text(self) -> str:
+        return "\n".join(message.body for message in self.messages if message.body)
+
+
+class CaseStatus(str, Enum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    CLOSED = "closed"
+
+
+class ReportRef(BaseModel):
+    """Where the PDF of one summary version lives (an S3 key and, with bucket versioning, its version)."""
+
+    version: int
+    key: str
+    s3_version_id: str | None = None
+    created_at: datetime
+    urgency: Urgency
+
+
+class CaseRecord(BaseModel):
+    """One patient case as the doctors see it: the current summary and every report version."""
+
+    summary_id: str
+    patient: str = Field(description="Masked WhatsApp number, e.g. 'whatsapp:***4567'.")
+    profile: str | None = Field(default=None, description="Masked WhatsApp profile name (initials).")
+    status: CaseStatus = CaseStatus.NEW
+    assignee: str | None = None
+    urgency: Urgency
+    version: int
+    summary: TriageSummary
+    message_count: int
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime
+    reports: dict[str, ReportRef] = Field(default_factory=dict)
+
+    def report(self, version: int | None = None) -> ReportRef | None:
+        return self.reports.get(str(self.version if version is None else version))

@@ -1,0 +1,179 @@
+"""The worker's core: apply one job to the patient's case, exactly once in effect.
+
+Order of effects, so that a crash at any point followed by a redelivery converges on the same state:
+1. find or open the case (a redelivered message finds the case it was already added to);
+2. add the message (unique on MessageSid: a second add is a no-op);
+3. summarize the whole conversation; version = number of messages in the case (deterministic);
+4. store the PDF and raw JSON in S3 (same keys for the same version: a re-put replaces identical content);
+5. upsert the case at that version (an older version never overwrites a newer one);
+6. only then may the caller ack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from fasttriage.domain import redflags
+from fasttriage.domain.models import (
+    Assessment,
+    CaseRecord,
+    Conversation,
+    ConversationMessage,
+    ReportRef,
+    TriageJob,
+    TriageSummary,
+)
+from fasttriage.domain.report import ReportContext, render_pdf
+from fasttriage.domain.summarizer import Summarizer
+from fasttriage.domain.urgency import most_urgent
+
+
+class CaseRepository(Protocol):
+    def session_of_message(self, message_sid: str) -> str | None: ...
+    def open_session(self, patient_key: str, since: datetime) -> str | None: ...
+    def add_message(self, summary_id: str, job: TriageJob) -> bool: ...
+    def conversation(self, summary_id: str) -> list[ConversationMessage]: ...
+    def get(self, summary_id: str) -> CaseRecord | None: ...
+    def save_summary(
+        self,
+        *,
+        summary_id: str,
+        job: TriageJob,
+        patient: str,
+        profile: str | None,
+        summary: TriageSummary,
+        version: int,
+        report: ReportRef,
+        last_message_at: datetime,
+        now: datetime,
+    ) -> bool: ...
+
+
+class StoredObjectLike(Protocol):
+    key: str
+    version_id: str | None
+
+
+class ObjectStore(Protocol):
+    def put(self, key: str, body: bytes, content_type: str) -> StoredObjectLike: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    summary_id: str
+    version: int
+    urgency: str
+    producer: str
+    new_message: bool
+    report_key: str
+
+
+def new_summary_id(first_message_sid: str) -> str:
+    """Deterministic from the case's first message, so a redelivery re-creates the same id."""
+    return hashlib.sha256(f"case:{first_message_sid}".encode()).hexdigest()[:32]
+
+
+def conversation_assessment(messages: list[ConversationMessage], job_assessment: Assessment) -> Assessment:
+    """Re-screens the whole conversation; the floor never falls below what the webhook already found."""
+    combined = redflags.assess("\n".join(m.body for m in messages if m.body))
+    flags = {flag.code: flag for flag in [*job_assessment.red_flags, *combined.red_flags]}
+    return combined.model_copy(
+        update={
+            "red_flags": list(flags.values()),
+            "urgency_floor": most_urgent(combined.urgency_floor, job_assessment.urgency_floor),
+        }
+    )
+
+
+def process_job(
+    job: TriageJob,
+    *,
+    repository: CaseRepository,
+    summarizer: Summarizer,
+    store: ObjectStore,
+    now: Callable[[], datetime],
+    session_timeout: timedelta,
+    mask_patient: Callable[[str], str],
+    mask_profile: Callable[[str | None], str | None],
+) -> Outcome:
+    message_sid = job.message.message_sid
+    summary_id = (
+        repository.session_of_message(message_sid)
+        or repository.open_session(job.patient_key, since=job.received_at - session_timeout)
+        or new_summary_id(message_sid)
+    )
+    new_message = repository.add_message(summary_id, job)
+    messages = repository.conversation(summary_id)
+    version = len(messages)
+    if not new_message:
+        done = repository.get(summary_id)
+        ref = done.report(version) if done is not None and done.version >= version else None
+        if done is not None and ref is not None:  # a redelivery of a job whose effects are all stored
+            return Outcome(
+                summary_id=summary_id,
+                version=version,
+                urgency=done.urgency.value,
+                producer=done.summary.provenance.producer,
+                new_message=False,
+                report_key=ref.key,
+            )
+    conversation = Conversation(
+        summary_id=summary_id,
+        messages=messages,
+        assessment=conversation_assessment(messages, job.assessment),
+    )
+    summary = summarizer.summarize(conversation)
+
+    generated_at = now()
+    patient, profile = mask_patient(job.message.sender), mask_profile(job.message.profile_name)
+    pdf = render_pdf(
+        ReportContext(
+            summary_id=summary_id,
+            version=version,
+            patient=patient,
+            profile=profile,
+            messages=messages,
+            summary=summary,
+            generated_at=generated_at,
+        )
+    )
+    stored = store.put(f"triage/{summary_id}/report.pdf", pdf, "application/pdf")
+    raw = {
+        "summary_id": summary_id,
+        "version": version,
+        "messages": [m.model_dump(mode="json") for m in messages],
+        "summary": summary.model_dump(mode="json"),
+        "generated_at": generated_at.isoformat(),
+    }
+    store.put(f"triage/{summary_id}/raw.json", json.dumps(raw).encode(), "application/json")
+    report = ReportRef(
+        version=version,
+        key=stored.key,
+        s3_version_id=stored.version_id,
+        created_at=generated_at,
+        urgency=summary.urgency,
+    )
+    repository.save_summary(
+        summary_id=summary_id,
+        job=job,
+        patient=patient,
+        profile=profile,
+        summary=summary,
+        version=version,
+        report=report,
+        last_message_at=max(m.received_at for m in messages),
+        now=generated_at,
+    )
+    return Outcome(
+        summary_id=summary_id,
+        version=version,
+        urgency=summary.urgency.value,
+        producer=summary.provenance.producer,
+        new_message=new_message,
+        report_key=stored.key,
+    )

@@ -1,0 +1,119 @@
+"""`make demo`: the whole flow on embedded defaults, replaying events/ as Twilio would send them."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import requests
+
+from fasttriage.adapters.twilio import FormParams, sign
+from fasttriage.local.constants import LOCAL_AUTH_TOKEN, LOCAL_DEV_PASSWORD
+from fasttriage.local.events import fields_of, load_event
+from fasttriage.local.stack import LocalStack, free_port
+from fasttriage.observability import logger, mask_name, mask_phone
+
+
+def post_signed(base_url: str, fields: list[tuple[str, str]]) -> requests.Response:
+    """POSTs a Twilio form the way Twilio does: form-encoded, signed for the URL it calls."""
+    url = f"{base_url}/webhook/twilio"
+    return requests.post(
+        url,
+        data=urlencode(fields),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": sign(url, FormParams(fields), LOCAL_AUTH_TOKEN),
+            "User-Agent": "TwilioProxy/1.1",
+        },
+        timeout=15,
+    )
+
+
+def sign_in(base_url: str, username: str = "dr.ada", group: str = "doctors") -> str:
+    answer = requests.post(
+        f"{base_url}/dev/sign-in",
+        json={"username": username, "password": LOCAL_DEV_PASSWORD, "group": group},
+        timeout=5,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["token"])
+
+
+def wait_for_cases(stack: LocalStack, expected: dict[str, int], timeout_s: float) -> dict[str, str]:
+    """{first message sid: summary_id} once every case holds all of its messages."""
+    repository = stack.runner.repository
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        done = {}
+        for sid, count in expected.items():
+            summary_id = repository.session_of_message(sid)
+            record = repository.get(summary_id) if summary_id else None
+            if record is not None and record.version >= count:
+                done[sid] = summary_id
+        if len(done) == len(expected):
+            return done
+        time.sleep(0.2)
+    raise TimeoutError(f"only {len(done)} of {len(expected)} cases were summarized in {timeout_s:.0f}s")
+
+
+def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: int | None = None) -> int:
+    logger.setLevel("WARNING")
+    stack = LocalStack(port=port or free_port()).start()
+    try:
+        print(f"FastTriage local stack at {stack.gateway.url}")
+        print(f"  queue: {stack.queue_description}")
+        print("  S3: moto server, Mongo: mongomock, LLM: " + (
+            "watsonx" if stack.settings.watsonx_api_key else "deterministic summarizer (no watsonx credentials)"
+        ))
+        files = sorted(p for p in events_dir.glob("webhook_*.json") if "forged" not in p.name)
+        if not files:
+            print(f"no webhook_*.json events in {events_dir}")
+            return 1
+        first_of: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        labels: dict[str, tuple[str, str]] = {}
+        for path in files:
+            fields = fields_of(load_event(path))
+            form = FormParams(fields)
+            answer = post_signed(stack.gateway.url, fields)
+            if answer.status_code != 200:
+                print(f"  {path.name}: HTTP {answer.status_code} {answer.text[:200]}")
+                return 1
+            sender = form["From"]
+            first = first_of.setdefault(sender, form["MessageSid"])
+            counts[first] = counts.get(first, 0) + 1
+            labels[first] = (mask_phone(sender), mask_name(form.get("ProfileName")) or "-")
+            print(f"  sent {path.name}: HTTP 200, TwiML reply of {len(answer.text)} bytes")
+        cases = wait_for_cases(stack, counts, timeout_s)
+        token = sign_in(stack.gateway.url)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        rows, failures = [], 0
+        for first, summary_id in cases.items():
+            record = stack.runner.repository.get(summary_id)
+            link = requests.get(
+                f"{stack.gateway.url}/summaries/{summary_id}/report",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+            target = out_dir / f"{summary_id}.pdf"
+            ok = False
+            if link.status_code == 200:
+                pdf = requests.get(link.json()["url"], timeout=10)
+                ok = pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+                if ok:
+                    target.write_bytes(pdf.content)
+            failures += 0 if ok else 1
+            patient, profile = labels[first]
+            rows.append((f"{patient} ({profile})", record.urgency.value if record else "?", summary_id,
+                         str(target) if ok else f"FAILED (HTTP {link.status_code})"))
+        rows.sort(key=lambda r: ["emergency", "urgent", "soon", "routine", "self_care"].index(r[1]))
+        header = ("patient", "urgency", "summary id", "PDF")
+        widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
+        print()
+        for row in [header, *rows]:
+            print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)))
+        print()
+        return 0 if failures == 0 and len(rows) == len(counts) else 1
+    finally:
+        stack.stop()

@@ -1,0 +1,153 @@
+"""The whole system in one process, with no AWS account and no Docker.
+
+- API Gateway: fasttriage.local.gateway (REST proxy events into the real handlers in functions/)
+- S3: moto's server mode over HTTP (boto3 signs SigV4; moto does not check signatures)
+- MongoDB: mongomock through the pymongo API
+- RabbitMQ: the real broker at AMQP_URL when one answers; otherwise an in-memory queue with the same
+  ack semantics (and the stack says which)
+- watsonx: used only when WATSONX_* credentials are set; otherwise the deterministic summarizer
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from fasttriage.local.constants import (
+    LOCAL_ACCOUNT_SID,
+    LOCAL_AUTH_TOKEN,
+    LOCAL_BUCKET,
+    LOCAL_PSEUDONYM_KEY,
+)
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def broker_answers(url: str, timeout_s: float = 2.0) -> bool:
+    import pika
+    from pika.exceptions import AMQPError
+
+    try:
+        params = pika.URLParameters(url)
+        params.socket_timeout = timeout_s
+        params.connection_attempts = 1
+        pika.BlockingConnection(params).close()
+    except (AMQPError, OSError):
+        return False
+    return True
+
+
+@dataclass
+class LocalStack:
+    port: int = 3000
+    amqp_url: str | None = None
+    queue_name: str = "triage.local"
+    force_memory_queue: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+
+    def start(self) -> LocalStack:
+        import mongomock
+        from moto.server import ThreadedMotoServer
+
+        from fasttriage.adapters.s3 import ReportStore, s3_client
+        from fasttriage.config import Settings
+        from fasttriage.local.gateway import LocalGateway
+        from fasttriage.local.lambdas import load_function
+        from fasttriage.wiring import DoctorsDependencies
+        from fasttriage.worker import build_runner
+
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log names S3 keys
+        self.port = self.port or free_port()
+        moto_port = free_port()
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self._moto.start()
+        amqp = self.amqp_url or os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL
+        self.uses_rabbitmq = not self.force_memory_queue and broker_answers(amqp)
+        defaults = {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",  # moto accepts any credentials
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+            "TWILIO_ACCOUNT_SID": LOCAL_ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": LOCAL_AUTH_TOKEN,
+            "PSEUDONYM_KEY": LOCAL_PSEUDONYM_KEY,
+            "PUBLIC_WEBHOOK_URL": f"http://127.0.0.1:{self.port}/webhook/twilio",
+            "AMQP_URL": amqp,
+            "QUEUE_NAME": self.queue_name,
+            "REPORTS_BUCKET": LOCAL_BUCKET,
+            "STAGE": "local",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+        # The local stack is its own AWS: it must never pick up a developer's real endpoint or account.
+        os.environ.update({**defaults, **self.env})
+        self.settings = Settings.from_env()
+
+        self.s3 = s3_client(os.environ["AWS_ENDPOINT_URL"])
+        self.s3.create_bucket(Bucket=LOCAL_BUCKET)
+        self.s3.put_bucket_versioning(Bucket=LOCAL_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        self.mongo: Any = mongomock.MongoClient()
+        self.db = self.mongo[self.settings.mongo_db_name]
+
+        self.runner = build_runner(self.settings, mongo_db=self.db, s3=self.s3)
+        self.webhook = load_function("webhook", fresh=True)
+        self.doctors = load_function("presign", fresh=True)
+        self.doctors.deps = DoctorsDependencies(
+            settings=self.doctors.settings,
+            cases=self.runner.repository,
+            links=ReportStore(self.s3, LOCAL_BUCKET),
+        )
+        if self.uses_rabbitmq:
+            from fasttriage.adapters.consumer import RabbitConsumer
+
+            self.queue: Any = RabbitConsumer(lambda: amqp, self.queue_name, self.runner, health_file=None)
+        else:
+            from fasttriage.local.memory_queue import MemoryQueue
+
+            self.queue = MemoryQueue(self.queue_name)
+            self.webhook.deps.publisher = self.queue
+        self._worker = threading.Thread(target=self._run_worker, name="worker", daemon=True)
+        self._worker.start()
+        self.gateway = LocalGateway(self.webhook, self.doctors, port=self.port)
+        self.gateway.start()
+        if self.uses_rabbitmq and not self.queue.connected.wait(10):
+            raise RuntimeError("the worker could not connect to RabbitMQ")
+        return self
+
+    def _run_worker(self) -> None:
+        if self.uses_rabbitmq:
+            self.queue.run()
+        else:
+            self.queue.run(self.runner)
+
+    @property
+    def queue_description(self) -> str:
+        if self.uses_rabbitmq:
+            return f"RabbitMQ at {_redact(self.settings.amqp_url or '')} (queue {self.queue_name})"
+        return "in-memory queue (no RabbitMQ answered at AMQP_URL)"
+
+    def stop(self) -> None:
+        self.queue.stop()
+        self._worker.join(timeout=15)
+        self.gateway.stop()
+        if getattr(self.webhook.deps.publisher, "close", None):
+            self.webhook.deps.publisher.close()
+        self._moto.stop()
+
+
+def _redact(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 5672}"

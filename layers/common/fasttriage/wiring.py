@@ -1,0 +1,89 @@
+"""Production wiring for the two Lambdas, built once per cold start. Nothing here touches the network
+until first use, so importing a handler stays cheap; the local stack and tests swap these objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from fasttriage.adapters.rabbitmq import RabbitPublisher
+from fasttriage.adapters.secrets import Secrets, TwilioCredentials, amqp_url
+from fasttriage.adapters.twilio import SignatureVerifier
+from fasttriage.config import Settings
+from fasttriage.domain.intake import JobPublisher
+
+
+@dataclass
+class WebhookDependencies:
+    settings: Settings
+    secrets: Secrets
+    publisher: JobPublisher
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WebhookDependencies:
+        secrets = Secrets(settings)
+        publisher = RabbitPublisher(
+            lambda: amqp_url(settings, secrets),
+            settings.queue_name,
+            confirm_timeout_s=settings.publish_confirm_timeout_s,
+            heartbeat_s=settings.heartbeat_s,
+        )
+        return cls(settings=settings, secrets=secrets, publisher=publisher)
+
+    def twilio(self) -> TwilioCredentials:
+        return self.secrets.twilio()
+
+    @cached_property
+    def verifier(self) -> SignatureVerifier:
+        return SignatureVerifier(lambda: self.twilio().auth_tokens)
+
+    def pseudonym_key(self) -> bytes:
+        return self.secrets.pseudonym_key()
+
+
+@dataclass
+class DoctorsDependencies:
+    settings: Settings
+    cases: Any  # MongoRepository (CaseReader)
+    links: Any  # ReportStore (ReportLinks)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DoctorsDependencies:
+        return cls(settings=settings, cases=_LazyMongo(settings), links=_LazyReports(settings))
+
+
+class _LazyMongo:
+    """Connects on first use (not at import): a cold start without a request does no I/O."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    @cached_property
+    def _repository(self) -> Any:
+        from pymongo import MongoClient
+
+        from fasttriage.adapters.mongo import MongoRepository
+
+        uri = Secrets(self._settings).mongo_uri()
+        client: Any = MongoClient(uri, appname="fasttriage-doctors-api", serverSelectionTimeoutMS=3000)
+        return MongoRepository(client[self._settings.mongo_db_name])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repository, name)
+
+
+class _LazyReports:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    @cached_property
+    def _store(self) -> Any:
+        from fasttriage.adapters.s3 import ReportStore, s3_client
+
+        if not self._settings.reports_bucket:
+            raise RuntimeError("REPORTS_BUCKET is not set")
+        return ReportStore(s3_client(self._settings.aws_endpoint_url), self._settings.reports_bucket)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)

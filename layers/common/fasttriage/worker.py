@@ -1,0 +1,192 @@
+"""The worker: `python -m fasttriage.worker` (the container's entrypoint), `--health` for the health check.
+
+Wiring happens once here; the loop is adapters.consumer.RabbitConsumer; each job is domain.processing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from fasttriage.adapters.consumer import Decision, Delivery, RabbitConsumer, Verdict
+from fasttriage.config import Settings
+from fasttriage.domain.errors import PermanentError
+from fasttriage.domain.models import TriageJob
+from fasttriage.domain.processing import CaseRepository, ObjectStore, process_job
+from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
+from fasttriage.observability import logger, mask_name, mask_phone, metrics
+
+HEALTH_MAX_AGE_S = 60
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class JobRunner:
+    """Turns one delivery into a verdict: ack, retry later, or dead-letter now."""
+
+    repository: CaseRepository
+    summarizer: Summarizer
+    store: ObjectStore
+    session_timeout: timedelta
+    now: Callable[[], datetime] = utcnow
+
+    def __call__(self, delivery: Delivery) -> Verdict:
+        try:
+            return self._run(delivery)
+        finally:
+            logger.thread_safe_clear_keys()
+
+    def _run(self, delivery: Delivery) -> Verdict:
+        started = time.perf_counter()
+        try:
+            job = TriageJob.model_validate_json(delivery.body)
+        except ValidationError as exc:
+            where = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()[:5])
+            logger.error("malformed job", job_id=delivery.message_id, problems=where)
+            metrics.add_metric(name="jobs_dead_lettered", unit="Count", value=1)
+            return Verdict(Decision.DEAD, f"malformed job: {where}")
+        # Thread-local keys: the job runs in its own thread, and every line of this job carries them.
+        logger.thread_safe_append_keys(
+            job_id=job.job_id, message_sid=job.message.message_sid, attempt=delivery.attempt
+        )
+        try:
+            outcome = process_job(
+                job,
+                repository=self.repository,
+                summarizer=self.summarizer,
+                store=self.store,
+                now=self.now,
+                session_timeout=self.session_timeout,
+                mask_patient=mask_phone,
+                mask_profile=mask_name,
+            )
+        except PermanentError as exc:
+            logger.error("job failed permanently", error=type(exc).__name__)
+            metrics.add_metric(name="jobs_failed", unit="Count", value=1)
+            return Verdict(Decision.DEAD, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - any other failure: retry through the broker, bounded
+            logger.warning("job failed, will retry", error=type(exc).__name__)
+            metrics.add_metric(name="jobs_retried", unit="Count", value=1)
+            return Verdict(Decision.RETRY, type(exc).__name__)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logger.info(
+            "job completed",
+            summary_id=outcome.summary_id,
+            version=outcome.version,
+            urgency=outcome.urgency,
+            producer=outcome.producer,
+            new_message=outcome.new_message,
+            duration_ms=round(elapsed_ms, 1),
+        )
+        metrics.add_metric(name="jobs_completed", unit="Count", value=1)
+        metrics.add_metric(name="processing_time", unit="Milliseconds", value=elapsed_ms)
+        if outcome.producer == "fallback":
+            metrics.add_metric(name="fallback_used", unit="Count", value=1)
+        return Verdict(Decision.ACK)
+
+
+def build_summarizer(settings: Settings) -> Summarizer:
+    """watsonx when credentials are configured (with the deterministic fallback); otherwise rules only."""
+    if settings.watsonx_api_key and settings.watsonx_project_id and settings.watsonx_url:
+        from fasttriage.adapters.watsonx import WatsonxCredentials, WatsonxSummarizer
+        from fasttriage.domain.summarizer import SafeSummarizer
+
+        credentials = WatsonxCredentials(
+            api_key=settings.watsonx_api_key,
+            url=settings.watsonx_url,
+            project_id=settings.watsonx_project_id,
+            model_id=settings.watsonx_model_id,
+        )
+        return SafeSummarizer(WatsonxSummarizer(credentials), DeterministicSummarizer())
+    logger.warning("no watsonx credentials: using the deterministic summarizer")
+    return DeterministicSummarizer(reason="llm not configured")
+
+
+def build_runner(settings: Settings, *, mongo_db: Any = None, s3: Any = None) -> JobRunner:
+    from fasttriage.adapters.mongo import MongoRepository
+    from fasttriage.adapters.s3 import ReportStore, s3_client
+    from fasttriage.adapters.secrets import Secrets
+
+    if mongo_db is None:
+        from pymongo import MongoClient
+
+        client: Any = MongoClient(
+            Secrets(settings).mongo_uri(), appname="fasttriage-worker", serverSelectionTimeoutMS=5000
+        )
+        mongo_db = client[settings.mongo_db_name]
+    repository = MongoRepository(mongo_db)
+    repository.ensure_indexes()
+    if not settings.reports_bucket:
+        raise SystemExit("REPORTS_BUCKET is not set")
+    store = ReportStore(
+        s3 or s3_client(settings.aws_endpoint_url), settings.reports_bucket, settings.reports_kms_key_id
+    )
+    return JobRunner(
+        repository=repository,
+        summarizer=build_summarizer(settings),
+        store=store,
+        session_timeout=timedelta(minutes=settings.session_timeout_minutes),
+    )
+
+
+def health_check(path: str, max_age_s: float = HEALTH_MAX_AGE_S) -> int:
+    """0 when the loop wrote a heartbeat recently while connected to the broker."""
+    try:
+        stamp, state = Path(path).read_text().split()
+    except (OSError, ValueError):
+        print("unhealthy: no heartbeat file", file=sys.stderr)
+        return 1
+    age = time.time() - float(stamp)
+    if state != "connected" or age > max_age_s:
+        print(f"unhealthy: {state}, last beat {age:.0f}s ago", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fasttriage.worker", description="FastTriage queue worker")
+    parser.add_argument("--health", action="store_true", help="exit 0 if the running worker is healthy")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.health:
+        return health_check(settings.worker_health_file)
+
+    from fasttriage.adapters.secrets import Secrets, amqp_url
+
+    runner = build_runner(settings)
+    secrets = Secrets(settings)
+
+    def settled(delivery: Delivery, verdict: Verdict) -> None:
+        metrics.flush_metrics(raise_on_empty_metrics=False)
+
+    consumer = RabbitConsumer(
+        lambda: amqp_url(settings, secrets),
+        settings.queue_name,
+        runner,
+        max_attempts=settings.max_attempts,
+        heartbeat_s=settings.heartbeat_s,
+        health_file=settings.worker_health_file,
+        on_settled=settled,
+    )
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: consumer.stop())
+    logger.info("worker starting", queue=settings.queue_name)
+    consumer.run()
+    logger.info("worker stopped", **{k: v for k, v in vars(consumer.stats).items() if k != "settled"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

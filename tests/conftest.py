@@ -1,0 +1,143 @@
+"""Shared fixtures: a LambdaContext, the real RabbitMQ (never skipped), moto's S3 server, mongomock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from fasttriage.local.lambdas import FakeContext
+from fasttriage.local.stack import broker_answers, free_port
+
+AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FastTriage")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
+def lambda_context() -> FakeContext:
+    return FakeContext()
+
+
+@pytest.fixture(autouse=True)
+def _clear_metrics() -> Iterator[None]:
+    from fasttriage.observability import metrics
+
+    yield
+    metrics.clear_metrics()
+
+
+@pytest.fixture(scope="session")
+def broker_url() -> str:
+    """The real broker. No broker is a failure with instructions, never a skip."""
+    if not broker_answers(AMQP_URL):
+        pytest.fail(
+            f"RabbitMQ does not answer at {AMQP_URL}. Start it with `rabbitmq-server -detached` "
+            "(or `make broker`), or set AMQP_URL to a reachable broker.",
+            pytrace=False,
+        )
+    return AMQP_URL
+
+
+@pytest.fixture
+def queue_name(broker_url: str) -> Iterator[str]:
+    """A queue name of this test's own; its queues are deleted afterwards."""
+    import pika
+
+    from fasttriage.adapters.rabbitmq import emergency_queue
+
+    name = f"test.{uuid.uuid4().hex[:10]}"
+    yield name
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+    channel = connection.channel()
+    for q in (name, emergency_queue(name)):
+        channel.queue_delete(q)
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(moto_endpoint: str) -> Any:
+    from fasttriage.adapters.s3 import s3_client
+
+    return s3_client(moto_endpoint, "us-east-1")
+
+
+@pytest.fixture
+def bucket(s3: Any) -> str:
+    name = f"reports-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name
+
+
+@pytest.fixture
+def mongo_db() -> Any:
+    import mongomock
+
+    return mongomock.MongoClient()["fasttriage"]
+
+
+class RecordingPublisher:
+    """A JobPublisher fake: records what would have been published, or fails like an unconfirmed publish."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.jobs: list[Any] = []
+        self.fail = fail
+
+    def publish(self, job: Any) -> None:
+        if self.fail:
+            from fasttriage.domain.errors import PublishError
+
+            raise PublishError("broker unavailable: test")
+        self.jobs.append(job)
+
+
+LOCAL_ENV = {
+    "TWILIO_ACCOUNT_SID": "AC" + "fa57".ljust(32, "0"),
+    "TWILIO_AUTH_TOKEN": "fasttriage-local-test-auth-token",
+    "PSEUDONYM_KEY": "fasttriage-local-pseudonym-key",
+    "AMQP_URL": AMQP_URL,
+    "REPORTS_BUCKET": "unused-in-unit-tests",
+    "MONGO_URI": "mongodb://unused-in-unit-tests",
+}
+
+
+@pytest.fixture
+def local_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for key, value in LOCAL_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("PUBLIC_WEBHOOK_URL", raising=False)
+    return LOCAL_ENV
+
+
+@pytest.fixture
+def publisher() -> RecordingPublisher:
+    return RecordingPublisher()
+
+
+@pytest.fixture
+def webhook(local_env: dict[str, str], publisher: RecordingPublisher) -> Any:
+    """functions/webhook/app.py freshly imported (a cold start) with a recording publisher."""
+    from fasttriage.local.lambdas import load_function
+
+    module = load_function("webhook", fresh=True)
+    module.deps.publisher = publisher
+    return module

@@ -1,0 +1,115 @@
+"""The whole flow against the real RabbitMQ: signed webhook -> queue -> worker -> Mongo + S3 -> report URL."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+from pypdf import PdfReader
+from support import event, webhook_events
+
+from fasttriage.adapters.consumer import Decision, RabbitConsumer
+from fasttriage.adapters.rabbitmq import RabbitPublisher
+from fasttriage.adapters.s3 import ReportStore
+from fasttriage.domain.models import TriageJob
+from fasttriage.local.demo import post_signed, sign_in, wait_for_cases
+from fasttriage.local.events import fields_of
+from fasttriage.local.stack import LocalStack, free_port
+from fasttriage.worker import JobRunner
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def stack(broker_url, queue_name):
+    stack = LocalStack(port=free_port(), amqp_url=broker_url, queue_name=queue_name).start()
+    yield stack
+    stack.stop()
+
+
+def test_signed_messages_become_a_downloadable_pdf_through_the_real_broker(stack):
+    assert stack.uses_rabbitmq
+    conversation = [p for p in webhook_events() if "sore_throat" in p.name]
+    fields = [fields_of(event(p.name)) for p in conversation]
+    for form in fields:
+        assert post_signed(stack.gateway.url, form).status_code == 200
+
+    first_sid = dict(fields[0])["MessageSid"]
+    cases = wait_for_cases(stack, {first_sid: len(fields)}, timeout_s=60)
+    summary_id = cases[first_sid]
+    token = sign_in(stack.gateway.url)
+    link = requests.get(
+        f"{stack.gateway.url}/summaries/{summary_id}/report",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert link.status_code == 200
+    assert (
+        "X-Amz-Signature=" in link.json()["url"] and "X-Amz-Algorithm=AWS4-HMAC-SHA256" in link.json()["url"]
+    )
+    pdf = requests.get(link.json()["url"], timeout=10)
+    assert pdf.status_code == 200
+    text = pdf_text(pdf.content)
+    assert "sore throat" in text and "allergic to penicillin" in text  # both messages of the conversation
+    assert "whatsapp:***0102" in text
+    assert "John Carter" not in text and "+15550100102" not in text  # masked identifiers only
+    record = stack.runner.repository.get(summary_id)
+    assert record.version == 2 and record.message_count == 2
+
+
+def test_unknown_and_malformed_ids_are_404_and_400_through_the_gateway(stack):
+    token = sign_in(stack.gateway.url)
+    auth = {"Authorization": f"Bearer {token}"}
+    unknown = requests.get(f"{stack.gateway.url}/summaries/{'ab' * 16}/report", headers=auth, timeout=5)
+    malformed = requests.get(f"{stack.gateway.url}/summaries/not-an-id/report", headers=auth, timeout=5)
+    anonymous = requests.get(f"{stack.gateway.url}/summaries/{'ab' * 16}/report", timeout=5)
+    assert (unknown.status_code, malformed.status_code, anonymous.status_code) == (404, 400, 401)
+    assert requests.get(f"{stack.gateway.url}/health", timeout=5).status_code == 200
+
+
+def test_a_job_delivered_twice_yields_one_summary_document(
+    broker_url, queue_name, mongo_db, s3, bucket, webhook, publisher, lambda_context
+):
+    webhook.handler(event("webhook_sore_throat_en_1.json"), lambda_context)
+    job: TriageJob = publisher.jobs[0]
+    real = RabbitPublisher(lambda: broker_url, queue_name)
+    real.publish(job)
+    real.publish(job)  # Twilio retried, or the webhook's retry after a lost confirm
+    real.close()
+
+    from fasttriage.adapters.mongo import MongoRepository
+    from fasttriage.domain.summarizer import DeterministicSummarizer
+
+    repository = MongoRepository(mongo_db)
+    repository.ensure_indexes()
+    runner = JobRunner(
+        repository=repository,
+        summarizer=DeterministicSummarizer(),
+        store=ReportStore(s3, bucket),
+        session_timeout=timedelta(hours=4),
+    )
+    consumer = RabbitConsumer(lambda: broker_url, queue_name, runner)
+    worker = threading.Thread(target=consumer.run, daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while len(consumer.stats.settled) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    consumer.stop()
+    worker.join(10)
+
+    assert [decision for _, decision in consumer.stats.settled] == [Decision.ACK, Decision.ACK]
+    assert mongo_db["summaries"].count_documents({}) == 1
+    assert mongo_db["messages"].count_documents({}) == 1
+    doc = mongo_db["summaries"].find_one({})
+    assert doc["version"] == 1 and list(doc["reports"]) == ["1"]
+    listed = s3.list_object_versions(Bucket=bucket, Prefix=f"triage/{doc['_id']}/")
+    assert {v["Key"] for v in listed["Versions"]} == {
+        f"triage/{doc['_id']}/report.pdf",
+        f"triage/{doc['_id']}/raw.json",
+    }
