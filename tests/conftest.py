@@ -134,10 +134,12 @@ def publisher() -> RecordingPublisher:
 
 
 @pytest.fixture
-def webhook(local_env: dict[str, str], publisher: RecordingPublisher) -> Any:
-    """functions/webhook/app.py freshly imported (a cold start) with a recording publisher."""
+def webhook(local_env: dict[str, str], publisher: RecordingPublisher, mongo_db: Any) -> Any:
+    """functions/webhook/app.py freshly imported (a cold start): a recording publisher, mongomock patients."""
+    from fasttriage.adapters.mongo import MongoPatients
     from fasttriage.local.lambdas import load_function
 
     module = load_function("webhook", fresh=True)
     module.deps.publisher = publisher
+    module.deps.patients = MongoPatients(mongo_db)
     return module

@@ -1,34 +1,40 @@
-"""POST /webhook/twilio: verify Twilio's signature -> screen and publish (confirmed) -> TwiML reply."""
+"""POST /webhook/twilio: verify Twilio's signature -> screen and publish (confirmed) -> TwiML reply.
+
+Serves API Gateway REST (v1) and HTTP API (v2) events with the same routes.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fasttriage.adapters.twilio import FormParams, called_url, twiml_message
 from fasttriage.config import Settings
 from fasttriage.domain import intake
-from fasttriage.domain.errors import InvalidMessage, PublishError, SignatureRejected
+from fasttriage.domain.errors import InvalidMessage, PublishError, RepositoryError, SignatureRejected
 from fasttriage.http import error_response
 from fasttriage.observability import logger, metrics, tracer
 from fasttriage.wiring import WebhookDependencies
 
 settings = Settings.from_env()
 deps = WebhookDependencies.from_settings(settings)
-app = APIGatewayRestResolver()
+router = Router()
 
 
-@app.post("/webhook/twilio")
+@router.post("/webhook/twilio")
 def twilio_webhook() -> Response:
-    event = app.current_event
+    event = router.current_event
     metrics.add_metric(name="messages_received", unit="Count", value=1)
     content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
-        return _rejected(415, "unsupported_media_type", "Content-Type must be application/x-www-form-urlencoded")
+        return _rejected(
+            415, "unsupported_media_type", "Content-Type must be application/x-www-form-urlencoded"
+        )
     body = event.decoded_body or ""
     if len(body.encode()) > settings.max_body_bytes:
         return _rejected(413, "payload_too_large", f"body is larger than {settings.max_body_bytes} bytes")
@@ -42,20 +48,26 @@ def twilio_webhook() -> Response:
         whatsapp_only=settings.whatsapp_only,
         pseudonym_key=deps.pseudonym_key(),
         publisher=deps.publisher,
+        patients=deps.patients,
         now=lambda: datetime.now(UTC),
     )
-    assessment = result.job.assessment
-    logger.info(
-        "job published",
-        job_id=result.job.job_id,
-        patient_key=result.job.patient_key[:12],
-        language=assessment.language.value,
-        red_flags=[flag.code for flag in assessment.red_flags],
-        emergency=assessment.is_emergency,
-    )
-    metrics.add_metric(name="jobs_published", unit="Count", value=1)
-    if assessment.is_emergency:
-        metrics.add_metric(name="emergency_flags", unit="Count", value=1)
+    if result.job is not None:
+        flags = result.job.assessment
+        logger.info(
+            "job published",
+            job_id=result.job.job_id,
+            kind=result.job.kind.value,
+            patient_key=result.job.patient_key[:12],
+            language=flags.language.value,
+            red_flags=[flag.code for flag in flags.red_flags],
+            emergency=flags.is_emergency,
+            first_contact=result.first_contact,
+        )
+        metrics.add_metric(name="jobs_published", unit="Count", value=1)
+        if flags.is_emergency:
+            metrics.add_metric(name="emergency_flags", unit="Count", value=1)
+    else:
+        logger.info("new case started", case_epoch=result.case_epoch)
     return Response(200, "application/xml", twiml_message(result.reply))
 
 
@@ -65,27 +77,34 @@ def _rejected(status: int, reason: str, message: str) -> Response:
     return error_response(status, reason, message)
 
 
-@app.exception_handler(SignatureRejected)
+@router.exception_handler(SignatureRejected)
 def forged(exc: SignatureRejected) -> Response:
     return _rejected(403, "bad_signature", str(exc))
 
 
-@app.exception_handler(InvalidMessage)
+@router.exception_handler(InvalidMessage)
 def invalid(exc: InvalidMessage) -> Response:
     return _rejected(400, "invalid_message", str(exc))
 
 
-@app.exception_handler(PublishError)
-def unconfirmed(exc: PublishError) -> Response:
-    logger.error("publish failed", error=str(exc))
+@router.exception_handler(PublishError)
+@router.exception_handler(RepositoryError)
+def unconfirmed(exc: Exception) -> Response:
+    logger.error("message not accepted: dependency failed", error=type(exc).__name__, detail=str(exc))
     metrics.add_metric(name="publish_failures", unit="Count", value=1)
     response = error_response(503, "queue_unavailable", "the message could not be queued; retry later")
     response.headers["Retry-After"] = "5"
     return response
 
 
+rest_app, http_app = APIGatewayRestResolver(), APIGatewayHttpResolver()
+rest_app.include_router(router)
+http_app.include_router(router)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
+    app = http_app if event.get("version") == "2.0" else rest_app
     return app.resolve(event, context)

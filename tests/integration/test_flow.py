@@ -83,17 +83,14 @@ def test_a_job_delivered_twice_yields_one_summary_document(
     real.publish(job)  # Twilio retried, or the webhook's retry after a lost confirm
     real.close()
 
-    from fasttriage.adapters.mongo import MongoRepository
+    from fasttriage.adapters.mongo import MongoPatients, MongoRepository
+    from fasttriage.domain.processing import Ports
     from fasttriage.domain.summarizer import DeterministicSummarizer
 
     repository = MongoRepository(mongo_db)
     repository.ensure_indexes()
-    runner = JobRunner(
-        repository=repository,
-        summarizer=DeterministicSummarizer(),
-        store=ReportStore(s3, bucket),
-        session_timeout=timedelta(hours=4),
-    )
+    ports = Ports(repository, MongoPatients(mongo_db), DeterministicSummarizer(), ReportStore(s3, bucket))
+    runner = JobRunner(ports=ports, session_timeout=timedelta(hours=4))
     consumer = RabbitConsumer(lambda: broker_url, queue_name, runner)
     worker = threading.Thread(target=consumer.run, daemon=True)
     worker.start()

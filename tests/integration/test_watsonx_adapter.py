@@ -6,6 +6,7 @@ Every test runs with outbound connections limited to loopback: a test that neede
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -305,6 +306,25 @@ def test_an_unreachable_service_is_unavailable(make_summarizer: Callable[..., Wa
         make_summarizer(url=dead, platform_url=dead, auth_url=f"{dead}/identity/token").summarize(
             conversation()
         )
+
+
+def test_no_patient_text_reaches_logs_or_error_messages(
+    make_summarizer: Callable[..., WatsonxSummarizer], stub: WatsonxStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    patient_text = conversation().messages[0].body
+    summarizer = make_summarizer()
+    summarizer.summarize(conversation())
+    stub.script(ChatReply.ok(MALFORMED), ChatReply.ok(MALFORMED), ChatReply.error(400))
+    errors = []
+    for _ in range(2):
+        with pytest.raises((SummarizerOutputInvalid, SummarizerUnavailable)) as error:
+            summarizer.summarize(conversation())
+        errors.append(str(error.value))
+
+    assert len(stub.chat_requests) == 4
+    assert patient_text not in caplog.text
+    assert all(patient_text not in message for message in errors)
 
 
 # --- with the safety net, and offline ------------------------------------------------------------------

@@ -276,7 +276,9 @@ class WatsonxStub:
                 if reply.delay_s and stub._stopping.wait(reply.delay_s):
                     return
                 if reply.status != 200 or reply.body is not None:
-                    self._json(reply.status, reply.body or {})
+                    # Like some real validation errors, quote the request back: proves we never log it.
+                    errors = (reply.body or {}).get("errors", [])
+                    self._json(reply.status, {"errors": errors, "request_echo": request.get("messages")})
                     return
                 self._json(
                     200,

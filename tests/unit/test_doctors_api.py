@@ -51,7 +51,13 @@ def record() -> CaseRecord:
         language=Language.EN,
         provenance=Provenance(producer="fallback", rules_version="test"),
     )
-    ref = ReportRef(version=1, key=f"triage/{KNOWN}/report.pdf", s3_version_id="v1", created_at=NOW, urgency=Urgency.ROUTINE)
+    ref = ReportRef(
+        version=1,
+        key=f"triage/{KNOWN}/report.pdf",
+        s3_version_id="v1",
+        created_at=NOW,
+        urgency=Urgency.ROUTINE,
+    )
     return CaseRecord(
         summary_id=KNOWN,
         patient="whatsapp:***0102",
@@ -113,7 +119,9 @@ def test_unknown_summary_from_the_sample_event_is_404(api, lambda_context):
     assert json.loads(answer["body"])["error"] == "not_found"
 
 
-@pytest.mark.parametrize("bad", ["xyz", "0123456789ABCDEF0123456789ABCDEF", "0" * 31, "0" * 33, "..%2F..%2Fetc"])
+@pytest.mark.parametrize(
+    "bad", ["xyz", "0123456789ABCDEF0123456789ABCDEF", "0" * 31, "0" * 33, "..%2F..%2Fetc"]
+)
 def test_malformed_summary_id_is_400(api, lambda_context, bad):
     answer = api.handler(report_event(bad), lambda_context)
     assert answer["statusCode"] == 400

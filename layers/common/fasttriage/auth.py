@@ -38,4 +38,6 @@ def doctor_from_event(event: dict[str, Any], group: str) -> Doctor:
         raise Unauthenticated("sign in first: no verified identity on the request")
     if group not in groups_of(claims):
         raise Forbidden(f"only members of the '{group}' group may read patient data")
-    return Doctor(subject=str(subject), username=str(claims.get("cognito:username") or claims.get("email") or subject))
+    return Doctor(
+        subject=str(subject), username=str(claims.get("cognito:username") or claims.get("email") or subject)
+    )

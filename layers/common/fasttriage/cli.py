@@ -29,7 +29,9 @@ def _local(args: argparse.Namespace) -> int:
         from fasttriage.local.events import twilio_payload
 
         sid = "SM" + uuid.uuid4().hex
-        answer = post_signed(args.url, twilio_payload(sid=sid, sender=args.sender, body=args.text, profile_name=args.profile))
+        answer = post_signed(
+            args.url, twilio_payload(sid=sid, sender=args.sender, body=args.text, profile_name=args.profile)
+        )
         print(f"HTTP {answer.status_code} (MessageSid {sid})")
         print(answer.text)
         return 0 if answer.status_code == 200 else 1

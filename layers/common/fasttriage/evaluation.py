@@ -164,15 +164,23 @@ def print_report(report: SetReport, out: TextIO) -> None:
         f"  language detected     {report.language_matches}/{report.total}\n"
     )
     for outcome in report.misses:
-        out.write(f"  miss         {outcome.id}: expected {_label(outcome.expected)}, got {_label(outcome.actual)}\n")
+        out.write(
+            f"  miss         {outcome.id}: expected {_label(outcome.expected)}, got {_label(outcome.actual)}\n"
+        )
     for outcome in report.false_alarms:
-        out.write(f"  false alarm  {outcome.id}: expected {_label(outcome.expected)}, got {_label(outcome.actual)}\n")
+        out.write(
+            f"  false alarm  {outcome.id}: expected {_label(outcome.expected)}, got {_label(outcome.actual)}\n"
+        )
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fasttriage.evaluation", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m fasttriage.evaluation", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--set", choices=(*SETS, "all"), default="all", dest="which")
-    parser.add_argument("--dir", type=Path, default=None, help="folder holding tuning.jsonl and holdout.jsonl")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="folder holding tuning.jsonl and holdout.jsonl"
+    )
     args = parser.parse_args(argv)
     names = SETS if args.which == "all" else (args.which,)
     out.write(f"rules {RULES_VERSION}\n")

@@ -41,6 +41,13 @@ class WebhookDependencies:
     def pseudonym_key(self) -> bytes:
         return self.secrets.pseudonym_key()
 
+    @cached_property
+    def patients(self) -> Any:
+        """MongoPatients, connected on first use."""
+        from fasttriage.adapters.mongo import MongoPatients
+
+        return MongoPatients(mongo_database(self.settings, "fasttriage-webhook"))
+
 
 @dataclass
 class DoctorsDependencies:
@@ -61,13 +68,9 @@ class _LazyMongo:
 
     @cached_property
     def _repository(self) -> Any:
-        from pymongo import MongoClient
-
         from fasttriage.adapters.mongo import MongoRepository
 
-        uri = Secrets(self._settings).mongo_uri()
-        client: Any = MongoClient(uri, appname="fasttriage-doctors-api", serverSelectionTimeoutMS=3000)
-        return MongoRepository(client[self._settings.mongo_db_name])
+        return MongoRepository(mongo_database(self._settings, "fasttriage-doctors-api"))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._repository, name)
@@ -87,3 +90,12 @@ class _LazyReports:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
+
+
+def mongo_database(settings: Settings, appname: str) -> Any:
+    """The configured database; pymongo connects lazily, on the first operation."""
+    from pymongo import MongoClient
+
+    uri = Secrets(settings).mongo_uri()
+    client: Any = MongoClient(uri, appname=appname, serverSelectionTimeoutMS=3000)
+    return client[settings.mongo_db_name]

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from fasttriage.adapters.consumer import Decision, Delivery, RabbitConsumer, Verdict
 from fasttriage.config import Settings
 from fasttriage.domain.errors import PermanentError
-from fasttriage.domain.models import TriageJob
-from fasttriage.domain.processing import CaseRepository, ObjectStore, process_job
+from fasttriage.domain.models import JobKind, TriageJob
+from fasttriage.domain.processing import Ports, erase_patient, process_job
 from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
 from fasttriage.observability import logger, mask_name, mask_phone, metrics
 
@@ -36,11 +36,13 @@ def utcnow() -> datetime:
 class JobRunner:
     """Turns one delivery into a verdict: ack, retry later, or dead-letter now."""
 
-    repository: CaseRepository
-    summarizer: Summarizer
-    store: ObjectStore
+    ports: Ports
     session_timeout: timedelta
     now: Callable[[], datetime] = utcnow
+
+    @property
+    def repository(self) -> Any:
+        return self.ports.repository
 
     def __call__(self, delivery: Delivery) -> Verdict:
         try:
@@ -62,11 +64,14 @@ class JobRunner:
             job_id=job.job_id, message_sid=job.message.message_sid, attempt=delivery.attempt
         )
         try:
+            if job.kind is JobKind.ERASE:
+                erased = erase_patient(job, self.ports)
+                logger.info("patient data erased", cases=erased.cases, objects=erased.objects)
+                metrics.add_metric(name="erasures_completed", unit="Count", value=1)
+                return Verdict(Decision.ACK)
             outcome = process_job(
                 job,
-                repository=self.repository,
-                summarizer=self.summarizer,
-                store=self.store,
+                self.ports,
                 now=self.now,
                 session_timeout=self.session_timeout,
                 mask_patient=mask_phone,
@@ -81,6 +86,9 @@ class JobRunner:
             metrics.add_metric(name="jobs_retried", unit="Count", value=1)
             return Verdict(Decision.RETRY, type(exc).__name__)
         elapsed_ms = (time.perf_counter() - started) * 1000
+        if outcome.skipped:
+            logger.info("job skipped", reason=outcome.skipped)
+            return Verdict(Decision.ACK)
         logger.info(
             "job completed",
             summary_id=outcome.summary_id,
@@ -98,34 +106,37 @@ class JobRunner:
 
 
 def build_summarizer(settings: Settings) -> Summarizer:
-    """watsonx when credentials are configured (with the deterministic fallback); otherwise rules only."""
-    if settings.watsonx_api_key and settings.watsonx_project_id and settings.watsonx_url:
-        from fasttriage.adapters.watsonx import WatsonxCredentials, WatsonxSummarizer
-        from fasttriage.domain.summarizer import SafeSummarizer
+    """watsonx behind the deterministic fallback; rules only (marked as such) without credentials."""
+    from fasttriage.domain.summarizer import SafeSummarizer
 
-        credentials = WatsonxCredentials(
-            api_key=settings.watsonx_api_key,
-            url=settings.watsonx_url,
-            project_id=settings.watsonx_project_id,
-            model_id=settings.watsonx_model_id,
-        )
-        return SafeSummarizer(WatsonxSummarizer(credentials), DeterministicSummarizer())
-    logger.warning("no watsonx credentials: using the deterministic summarizer")
-    return DeterministicSummarizer(reason="llm not configured")
+    def fallback_used(reason: str, error: Exception | None) -> None:
+        logger.warning("llm fallback", reason=reason, error=type(error).__name__ if error else None)
+
+    if not (settings.watsonx_api_key and settings.watsonx_project_id and settings.watsonx_url):
+        logger.warning("no watsonx credentials: every summary is the deterministic fallback")
+        return SafeSummarizer(None, DeterministicSummarizer())
+    from fasttriage.adapters.watsonx import WatsonxCredentials, WatsonxSummarizer
+
+    credentials = WatsonxCredentials(
+        api_key=settings.watsonx_api_key,
+        url=settings.watsonx_url,
+        project_id=settings.watsonx_project_id,
+        model_id=settings.watsonx_model_id,
+    )
+    llm = WatsonxSummarizer(
+        credentials,
+        on_latency=lambda ms: metrics.add_metric(name="llm_latency", unit="Milliseconds", value=ms),
+    )
+    return SafeSummarizer(llm, DeterministicSummarizer(), on_fallback=fallback_used)
 
 
 def build_runner(settings: Settings, *, mongo_db: Any = None, s3: Any = None) -> JobRunner:
-    from fasttriage.adapters.mongo import MongoRepository
+    from fasttriage.adapters.mongo import MongoPatients, MongoRepository
     from fasttriage.adapters.s3 import ReportStore, s3_client
-    from fasttriage.adapters.secrets import Secrets
+    from fasttriage.wiring import mongo_database
 
     if mongo_db is None:
-        from pymongo import MongoClient
-
-        client: Any = MongoClient(
-            Secrets(settings).mongo_uri(), appname="fasttriage-worker", serverSelectionTimeoutMS=5000
-        )
-        mongo_db = client[settings.mongo_db_name]
+        mongo_db = mongo_database(settings, "fasttriage-worker")
     repository = MongoRepository(mongo_db)
     repository.ensure_indexes()
     if not settings.reports_bucket:
@@ -133,12 +144,13 @@ def build_runner(settings: Settings, *, mongo_db: Any = None, s3: Any = None) ->
     store = ReportStore(
         s3 or s3_client(settings.aws_endpoint_url), settings.reports_bucket, settings.reports_kms_key_id
     )
-    return JobRunner(
+    ports = Ports(
         repository=repository,
+        patients=MongoPatients(mongo_db),
         summarizer=build_summarizer(settings),
         store=store,
-        session_timeout=timedelta(minutes=settings.session_timeout_minutes),
     )
+    return JobRunner(ports=ports, session_timeout=timedelta(minutes=settings.session_timeout_minutes))
 
 
 def health_check(path: str, max_age_s: float = HEALTH_MAX_AGE_S) -> int:

@@ -213,7 +213,9 @@ class RabbitConsumer:
             decision, verdict = Decision.DEAD, Verdict(Decision.DEAD, f"out of attempts: {verdict.reason}")
         if decision is Decision.RETRY:
             delay = RETRY_DELAYS_S[min(delivery.attempt - 1, len(RETRY_DELAYS_S) - 1)]
-            self._republish(channel, pending, delay_queue(delay), delivery.queue, delivery.attempt + 1, verdict)
+            self._republish(
+                channel, pending, delay_queue(delay), delivery.queue, delivery.attempt + 1, verdict
+            )
             self.stats.retried += 1
         elif decision is Decision.DEAD:
             self._republish(channel, pending, DLX, DEAD_QUEUE, delivery.attempt, verdict)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -50,13 +50,13 @@ class MongoRepository:
             raise RepositoryError("message lookup failed") from exc
         return str(doc["summary_id"]) if doc else None
 
-    def open_session(self, patient_key: str, since: datetime) -> str | None:
+    def open_session(self, patient_key: str, since: datetime, epoch: int | None = None) -> str | None:
+        """The patient's open case with a message since `since` (and of this case epoch, when known)."""
+        query: dict[str, Any] = {"patient_key": patient_key, "open": True, "last_message_at": {"$gte": since}}
+        if epoch is not None:
+            query["epoch"] = epoch
         try:
-            doc = self.summaries.find_one(
-                {"patient_key": patient_key, "open": True, "last_message_at": {"$gte": since}},
-                {"_id": 1},
-                sort=[("last_message_at", DESCENDING)],
-            )
+            doc = self.summaries.find_one(query, {"_id": 1}, sort=[("last_message_at", DESCENDING)])
         except PyMongoError as exc:
             raise RepositoryError("session lookup failed") from exc
         return str(doc["_id"]) if doc else None
@@ -88,7 +88,10 @@ class MongoRepository:
             )
             return [
                 ConversationMessage(
-                    message_sid=d["_id"], received_at=d["received_at"], body=d["body"], media=d.get("media", [])
+                    message_sid=d["_id"],
+                    received_at=d["received_at"],
+                    body=d["body"],
+                    media=d.get("media", []),
                 )
                 for d in docs
             ]
@@ -127,7 +130,15 @@ class MongoRepository:
         try:
             self.summaries.update_one(
                 {"_id": summary_id, "$or": [{"version": {"$lte": version}}, {"version": {"$exists": False}}]},
-                {"$set": fields, "$setOnInsert": {"status": "new", "open": True, "created_at": now}},
+                {
+                    "$set": fields,
+                    "$setOnInsert": {
+                        "status": "new",
+                        "open": True,
+                        "created_at": now,
+                        "epoch": job.case_epoch,
+                    },
+                },
                 upsert=True,
             )
         except DuplicateKeyError:
@@ -135,6 +146,21 @@ class MongoRepository:
         except PyMongoError as exc:
             raise RepositoryError("summary upsert failed") from exc
         return True
+
+    def erase_patient(self, patient_key: str) -> list[str]:
+        """Deletes every message and case of a patient; returns the case ids (for their S3 objects)."""
+        try:
+            ids = [str(d["_id"]) for d in self.summaries.find({"patient_key": patient_key}, {"_id": 1})]
+            ids += [
+                str(d["summary_id"])
+                for d in self.messages.find({"patient_key": patient_key}, {"summary_id": 1})
+                if d["summary_id"] not in ids
+            ]
+            self.messages.delete_many({"patient_key": patient_key})
+            self.summaries.delete_many({"patient_key": patient_key})
+        except PyMongoError as exc:
+            raise RepositoryError("erasure failed") from exc
+        return sorted(set(ids))
 
     def get(self, summary_id: str) -> CaseRecord | None:
         try:
@@ -149,6 +175,59 @@ class MongoRepository:
             return [_record(d) for d in docs.limit(limit)]
         except PyMongoError as exc:
             raise RepositoryError("summary list failed") from exc
+
+
+class MongoPatients:
+    """One small document per patient (_id = patient_key): first contact, case counter, erasure tombstone.
+
+    The webhook uses it to send the privacy notice once, to start a new case on "new", and to record an
+    erasure request; the worker uses the tombstone so a message queued before an erasure is not stored.
+    """
+
+    def __init__(self, db: Database[Any]) -> None:
+        self.patients = db["patients"]
+
+    def register(self, patient_key: str, now: datetime) -> tuple[bool, int]:
+        """(first contact?, current case epoch); one round trip."""
+        try:
+            before = self.patients.find_one_and_update(
+                {"_id": patient_key},
+                {"$setOnInsert": {"first_seen": now, "epoch": 0}},
+                upsert=True,
+                return_document=ReturnDocument.BEFORE,
+            )
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+        return (before is None, int(before.get("epoch", 0)) if before else 0)
+
+    def start_new_case(self, patient_key: str, now: datetime) -> int:
+        try:
+            after = self.patients.find_one_and_update(
+                {"_id": patient_key},
+                {"$inc": {"epoch": 1}, "$setOnInsert": {"first_seen": now}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+        return int(after["epoch"])
+
+    def request_erasure(self, patient_key: str, now: datetime) -> None:
+        try:
+            self.patients.update_one(
+                {"_id": patient_key},
+                {"$set": {"erased_at": now}, "$inc": {"epoch": 1}, "$setOnInsert": {"first_seen": now}},
+                upsert=True,
+            )
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+
+    def erased_at(self, patient_key: str) -> datetime | None:
+        try:
+            doc = self.patients.find_one({"_id": patient_key}, {"erased_at": 1})
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+        return doc.get("erased_at") if doc else None
 
 
 def _record(doc: dict[str, Any]) -> CaseRecord:

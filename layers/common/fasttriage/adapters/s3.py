@@ -85,3 +85,21 @@ class ReportStore:
             return str(self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
         except (BotoCoreError, ClientError) as exc:
             raise ReportStoreError(f"presign failed for {key}") from exc
+
+    def delete_case(self, summary_id: str) -> int:
+        """Deletes every object version (and delete marker) under triage/<summary_id>/; returns the count."""
+        prefix = f"{PREFIX}/{summary_id}/"
+        deleted = 0
+        try:
+            paginator = self._client.get_paginator("list_object_versions")
+            for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+                items = [
+                    {"Key": v["Key"], "VersionId": v["VersionId"]}
+                    for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+                ]
+                if items:
+                    self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": items, "Quiet": True})
+                    deleted += len(items)
+        except (BotoCoreError, ClientError) as exc:
+            raise ReportStoreError(f"delete failed under {prefix}") from exc
+        return deleted

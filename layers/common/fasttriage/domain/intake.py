@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Protocol
 
 from fasttriage.domain import patient_messages, redflags
-from fasttriage.domain.errors import InvalidMessage
+from fasttriage.domain.errors import InvalidMessage, RepositoryError
 from fasttriage.domain.models import (
     ACCOUNT_SID_PATTERN,
     MESSAGE_SID_PATTERN,
     InboundMessage,
+    JobKind,
     Media,
     TriageJob,
 )
@@ -39,8 +40,10 @@ class Form(Protocol):
 
 @dataclass(frozen=True)
 class IntakeResult:
-    job: TriageJob
+    job: TriageJob | None  # None for a command that needs no job ("new")
     reply: str
+    case_epoch: int | None = None
+    first_contact: bool = False
 
 
 def patient_key(sender: str, key: bytes) -> str:
@@ -66,7 +69,9 @@ def parse_message(form: Form, *, whatsapp_only: bool) -> InboundMessage:
         raise InvalidMessage("AccountSid", "is not a Twilio account SID (AC followed by 32 hex digits)")
     sender = _single(form, "From")
     if whatsapp_only and not sender.startswith("whatsapp:+"):
-        raise InvalidMessage("From", "is not a WhatsApp sender (whatsapp:+<number>); only WhatsApp is enabled")
+        raise InvalidMessage(
+            "From", "is not a WhatsApp sender (whatsapp:+<number>); only WhatsApp is enabled"
+        )
     digits = sender.rpartition(":")[2].lstrip("+")
     if not (digits.isdigit() and 6 <= len(digits) <= 15):
         raise InvalidMessage("From", "is not a phone number in E.164 form")
@@ -95,6 +100,12 @@ def parse_message(form: Form, *, whatsapp_only: bool) -> InboundMessage:
     )
 
 
+class PatientRegistry(Protocol):
+    def register(self, patient_key: str, now: datetime) -> tuple[bool, int]: ...
+    def start_new_case(self, patient_key: str, now: datetime) -> int: ...
+    def request_erasure(self, patient_key: str, now: datetime) -> None: ...
+
+
 def accept(
     form: Form,
     *,
@@ -102,28 +113,61 @@ def accept(
     whatsapp_only: bool,
     pseudonym_key: bytes,
     publisher: JobPublisher,
+    patients: PatientRegistry,
     now: Callable[[], datetime],
 ) -> IntakeResult:
     """Validates, screens for red flags, publishes (confirmed) and returns the reply for the patient.
 
-    Raises InvalidMessage for a payload we refuse (nothing is published) and PublishError when the broker
-    did not confirm (the caller must not answer 2xx).
+    "new" starts a new case; "delete my data" queues an erasure. The first message from a number also
+    carries the privacy notice. Raises InvalidMessage for a payload we refuse (nothing is published),
+    PublishError when the broker did not confirm and RepositoryError when a command could not be recorded
+    (the caller must not answer 2xx to either).
     """
     message = parse_message(form, whatsapp_only=whatsapp_only)
     if not hmac.compare_digest(message.account_sid, account_sid):
         raise InvalidMessage("AccountSid", "does not match this clinic's Twilio account")
+    received_at = now()
+    key = patient_key(message.sender, pseudonym_key)
     assessment = redflags.assess(message.body)
+    language = assessment.language
+
+    if not assessment.red_flags and patient_messages.is_new_case_command(message.body):
+        epoch = patients.start_new_case(key, received_at)
+        return IntakeResult(
+            job=None,
+            reply=patient_messages.text_for(patient_messages.NEW_CASE_CONFIRMED, language),
+            case_epoch=epoch,
+        )
+
+    if not assessment.red_flags and patient_messages.is_erasure_command(message.body):
+        patients.request_erasure(key, received_at)
+        job = TriageJob(
+            job_id=message.message_sid,
+            kind=JobKind.ERASE,
+            received_at=received_at,
+            message=message.model_copy(update={"body": "", "profile_name": None}),
+            patient_key=key,
+            assessment=assessment,
+        )
+        publisher.publish(job)
+        return IntakeResult(
+            job=job, reply=patient_messages.text_for(patient_messages.ERASURE_CONFIRMED, language)
+        )
+
+    try:
+        first_contact, epoch = patients.register(key, received_at)
+    except RepositoryError:
+        first_contact, epoch = False, None  # the message matters more than the notice: queue it anyway
     job = TriageJob(
         job_id=message.message_sid,
-        received_at=now(),
+        received_at=received_at,
         message=message,
-        patient_key=patient_key(message.sender, pseudonym_key),
+        patient_key=key,
+        case_epoch=epoch,
         assessment=assessment,
     )
     publisher.publish(job)
-    reply = assessment.patient_instruction or patient_messages.text_for(
-        patient_messages.RECEIPT, assessment.language
-    )
-    return IntakeResult(job=job, reply=reply)
-
-
+    reply = assessment.patient_instruction or patient_messages.text_for(patient_messages.RECEIPT, language)
+    if first_contact:
+        reply = f"{reply}\n\n{patient_messages.text_for(patient_messages.PRIVACY_NOTICE, language)}"
+    return IntakeResult(job=job, reply=reply, case_epoch=epoch, first_contact=first_contact)

@@ -33,6 +33,7 @@ _MARKERS: dict[Language, frozenset[str]] = {
         mucho poco tambien tampoco sin nunca hace anos semanas embarazada qui se le lo al del por para
         algo nada favor cita necesito estaba tuve tuvo esposo esposa abuelo abuela usted
         un tenido cuales son sintomas despues cenar ardor ojo izquierdo izquierda derecho derecha
+        convulsion convulsiones mani minutos garganta despues
         cabeza brazo pierna ninos nino bebes esto eso ese hay estan puedes tengo tienes dolor duele
                 """.split()
     ),
@@ -44,13 +45,16 @@ _MARKERS: dict[Language, frozenset[str]] = {
         pouco tambem sem nunca ha faz anos semanas gravida voce pra pro no na nos nas do da dos das
         ao isso esse essa ele ela algo nada favor consulta preciso estava tive teve marido esposa avo
         olho visao esquerdo esquerda direito direita cabeca braco perna voces tudo sinto doendo dando
-        ficou fiquei estao vc tou tava nenem crianca
+        ficou fiquei estao vc tou tava nenem crianca depois fechando amendoim telhado caiu fogao remedio
+        remedios convulsao minutos
                 """.split()
     ),
 }
 # A word in more than one list ("no", "me", "como", "nada"...) carries no signal: drop it everywhere.
 _AMBIGUOUS = frozenset(
-    word for language, words in _MARKERS.items() for word in words
+    word
+    for language, words in _MARKERS.items()
+    for word in words
     if any(word in other for other_language, other in _MARKERS.items() if other_language is not language)
 ) | frozenset({"no", "a", "se", "ha", "he"})
 _MARKERS = {language: words - _AMBIGUOUS for language, words in _MARKERS.items()}

@@ -73,7 +73,8 @@ class InboundMessage(BaseModel):
 
 
 class JobKind(str, Enum):
-    MESSAGE = "message"
+    MESSAGE = "message"  # add the message to the patient's case and re-summarize
+    ERASE = "erase"  # the patient asked to erase their data: sessions, summaries, S3 objects
 
 
 class TriageJob(BaseModel):
@@ -87,6 +88,10 @@ class TriageJob(BaseModel):
     received_at: datetime
     message: InboundMessage
     patient_key: str = Field(description="Keyed hash of the sender: the patient's pseudonymous id.")
+    case_epoch: int | None = Field(
+        default=None,
+        description="The patient's case counter at intake ('new' starts the next); None when unknown.",
+    )
     assessment: Assessment
 
 

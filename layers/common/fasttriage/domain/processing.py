@@ -35,10 +35,11 @@ from fasttriage.domain.urgency import most_urgent
 
 class CaseRepository(Protocol):
     def session_of_message(self, message_sid: str) -> str | None: ...
-    def open_session(self, patient_key: str, since: datetime) -> str | None: ...
+    def open_session(self, patient_key: str, since: datetime, epoch: int | None = None) -> str | None: ...
     def add_message(self, summary_id: str, job: TriageJob) -> bool: ...
     def conversation(self, summary_id: str) -> list[ConversationMessage]: ...
     def get(self, summary_id: str) -> CaseRecord | None: ...
+    def erase_patient(self, patient_key: str) -> list[str]: ...
     def save_summary(
         self,
         *,
@@ -54,6 +55,10 @@ class CaseRepository(Protocol):
     ) -> bool: ...
 
 
+class PatientTombstones(Protocol):
+    def erased_at(self, patient_key: str) -> datetime | None: ...
+
+
 class StoredObjectLike(Protocol):
     key: str
     version_id: str | None
@@ -61,16 +66,41 @@ class StoredObjectLike(Protocol):
 
 class ObjectStore(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> StoredObjectLike: ...
+    def delete_case(self, summary_id: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Everything a job touches outside pure Python."""
+
+    repository: CaseRepository
+    patients: PatientTombstones
+    summarizer: Summarizer
+    store: ObjectStore
 
 
 @dataclass(frozen=True)
 class Outcome:
-    summary_id: str
+    summary_id: str | None
     version: int
-    urgency: str
-    producer: str
+    urgency: str | None
+    producer: str | None
     new_message: bool
-    report_key: str
+    report_key: str | None
+    skipped: str | None = None  # why nothing was stored, when nothing was
+
+
+@dataclass(frozen=True)
+class ErasureOutcome:
+    cases: int
+    objects: int
+
+
+def erase_patient(job: TriageJob, ports: Ports) -> ErasureOutcome:
+    """Deletes the patient's messages, cases and every S3 object version under their cases. Idempotent."""
+    ids = ports.repository.erase_patient(job.patient_key)
+    objects = sum(ports.store.delete_case(summary_id) for summary_id in ids)
+    return ErasureOutcome(cases=len(ids), objects=objects)
 
 
 def new_summary_id(first_message_sid: str) -> str:
@@ -92,19 +122,25 @@ def conversation_assessment(messages: list[ConversationMessage], job_assessment:
 
 def process_job(
     job: TriageJob,
+    ports: Ports,
     *,
-    repository: CaseRepository,
-    summarizer: Summarizer,
-    store: ObjectStore,
     now: Callable[[], datetime],
     session_timeout: timedelta,
     mask_patient: Callable[[str], str],
     mask_profile: Callable[[str | None], str | None],
 ) -> Outcome:
+    repository, store = ports.repository, ports.store
+    erased_at = ports.patients.erased_at(job.patient_key)
+    if erased_at is not None and job.received_at <= erased_at:
+        return Outcome(
+            None, 0, None, None, False, None, skipped="the patient erased their data after this message"
+        )
     message_sid = job.message.message_sid
     summary_id = (
         repository.session_of_message(message_sid)
-        or repository.open_session(job.patient_key, since=job.received_at - session_timeout)
+        or repository.open_session(
+            job.patient_key, since=job.received_at - session_timeout, epoch=job.case_epoch
+        )
         or new_summary_id(message_sid)
     )
     new_message = repository.add_message(summary_id, job)
@@ -127,7 +163,7 @@ def process_job(
         messages=messages,
         assessment=conversation_assessment(messages, job.assessment),
     )
-    summary = summarizer.summarize(conversation)
+    summary = ports.summarizer.summarize(conversation)
 
     generated_at = now()
     patient, profile = mask_patient(job.message.sender), mask_profile(job.message.profile_name)

@@ -105,8 +105,9 @@ def normalize(text: str) -> str:
 
 _HARD_BREAK = re.compile(
     r"[!?;\n]+|\.(?!\d)|\s(?:but|however|although|though|whereas|pero|aunque|sin embargo|porem|entretanto|"
-    r"contudo|mas)\s"
+    r"contudo)\s"
 )
+_PT_BUT = re.compile(r"\smas\s")  # Portuguese "but"; in Spanish "mas" is "more"
 # Zero-width: split before these so the words stay in the new clause.
 _SOFT_BREAK = re.compile(
     r"\s(?=(?:and|then) (?:now|today|i|im|my|this morning|tonight)\b|(?:y|luego) (?:ahora|hoy|yo|me|mi)\b"
@@ -114,9 +115,12 @@ _SOFT_BREAK = re.compile(
 )
 
 
-def _clauses(normalized: str) -> list[str]:
+def _clauses(normalized: str, language: Language) -> list[str]:
     pieces: list[str] = []
-    for sentence in _HARD_BREAK.split(normalized):
+    sentences = _HARD_BREAK.split(normalized)
+    if language is Language.PT:
+        sentences = [part for sentence in sentences for part in _PT_BUT.split(sentence)]
+    for sentence in sentences:
         pieces.extend(part.strip(" ,:") for part in _SOFT_BREAK.split(sentence))
     return [piece for piece in pieces if piece]
 
@@ -202,6 +206,10 @@ _NEGATION_CUE = {
 _NOT_A_NEGATION = re.compile(r"\b(?:no|nao) (?:idea|one|se|sei|way|sabemos|sabe|sabia|longer)\b")
 _WINDOW_BREAK = re.compile(r",|\b(?:and|y|e|so|then|luego|entonces|entao|because|porque)\b")
 _WINDOW_WORDS = 4  # the cue itself plus up to three words between it and the finding
+_LIST_WINDOW_WORDS = (
+    9  # "without any shortness of breath or chest pain": a cue reaches through "or"/"ni"/"nem"
+)
+_COORDINATOR = re.compile(r"\b(?:or|nor|ni|nem|ou)\b")
 
 
 def _negated(clause: str, start: int, language: Language) -> bool:
@@ -209,7 +217,9 @@ def _negated(clause: str, start: int, language: Language) -> bool:
     breaks = list(_WINDOW_BREAK.finditer(before))
     if breaks:
         before = before[breaks[-1].end() :]
-    words = before.split()[-_WINDOW_WORDS:]
+    words = before.split()
+    coordinated = _COORDINATOR.search(" ".join(words[-_WINDOW_WORDS:]))
+    words = words[-(_LIST_WINDOW_WORDS if coordinated else _WINDOW_WORDS) :]
     window = " " + " ".join(words) + " "
     window = _NOT_A_NEGATION.sub(" ", window)
     return bool(_NEGATION_CUE[language].search(window))
@@ -229,7 +239,7 @@ _SEVERE = (
     r"extreme|excruciating|intense|worst|cant stand|cant walk|muy fuerte|fuertisimo|insoportable|terrible|"
     r"horrible|intenso|intensa|fortisima|muito forte|insuportavel|fortissima|forte demais|muy intenso|"
     r"muito intensa|grave|severa|severo|fuerte|forte|muy mal|muito mal|muchisimo|demasiado|demais|so much|"
-    r"a lot|really hurts|killing me)"
+    r"really hurts|killing me)"
 )
 
 _FINDING_SOURCES: dict[str, str] = {
@@ -239,7 +249,7 @@ _FINDING_SOURCES: dict[str, str] = {
         rf"|\b(?:clutching|holding|grabbing|gripping) {_PRONOUN} {_CHEST}|\b{_CHEST} (?:is |feels |feel )?"
         r"(?:tight|tightness|heavy|heaviness|pressure|squeezing|crushing|hurts|hurting|sore and tight)"
         rf"|\b(?:tight|heavy|crushing|squeezing) {_CHEST}|\b{_CHEST} (?:feels|is) like"
-        r"|\bdolor(?:es)? (?:\w+ ){0,3}(?:en el|del|de|en|al) pecho|\bdolor toracico|\bme duele (?:mucho )?el pecho"
+        r"|\bdolor(?:es)? (?:\w+ ){0,3}(?:en el|del|de|en|al) pecho|\b(?:me|le) (?:aprieta|duele|oprime|pesa|arde) (?:mucho )?el pecho|\bdolor toracico|\bme duele (?:mucho )?el pecho"
         r"|\b(?:opresion|presion|peso|apreton|punzadas?) (?:\w+ )?(?:en el|del|de|en) pecho|\bpecho apretado"
         r"|\bdor(?:es)? (?:\w+ ){0,3}(?:no|do|de|na) peito|\bdor toracica|\bdoi (?:muito )?o peito"
         r"|\b(?:aperto|pressao|peso|pontada|queimacao forte) (?:\w+ )?(?:no|do|de) peito|\bpeito apertado"
@@ -272,12 +282,13 @@ _FINDING_SOURCES: dict[str, str] = {
     ),
     # --- breathing ---
     "breathing_severe": (
-        rf"\b(?:cant|can not|cannot|couldnt|unable to|struggling to|fighting to|barely|hardly|not|stopped|isnt|wont) {_BREATHE}"
+        rf"\b(?:cant|can not|cannot|couldnt|unable to|struggling to|fighting to|barely|hardly|not|stopped|isnt|wont) {_BREATHE}\b"
+        r"(?! (?:through|thru|out of|from|with) (?:my|his|her|the|one) (?:nose|nostril))"
         rf"|\b(?:dont|do not|not sure|cant tell)(?: know)? (?:if|whether) (?:he|she|hes|shes|they|the baby|my baby|it) (?:is |s )?(?:still )?{_BREATHE}"
         r"|\bno (?:se|sabemos) si (?:esta |sigue )?respira\w*|\bnao (?:sei|sabemos) se (?:ta |esta )?respira\w*"
         rf"|\bnot {_BREATHE}|\bstopped {_BREATHE}|\bgasping\b|\bfighting for (?:breath|air)|\bcant get (?:any )?(?:air|a breath|my breath)"
-        r"|\b(?:lips?|face|mouth|fingers|he|she|skin) (?:are |is |went |going |turning |gone |look |looks )?(?:blue|purple|grey|gray)\b"
-        r"|\bturning blue|\bchoking\b|\bcant (?:speak|talk|finish) (?:in )?(?:full |whole )?sentences|\bcan barely (?:talk|speak)"
+        r"|\b(?:lips?|face|mouth|fingers|skin) (?:are |is |went |going |turning |gone |look |looks )?(?:blue|purple|grey|gray)\b"
+        r"|\b(?:turning|going|gone|went) (?:blue|purple)\b|\bchoking\b|\bcant (?:speak|talk|finish) (?:in )?(?:full |whole )?sentences|\bcan barely (?:talk|speak)"
         rf"|\bcant catch {_PRONOUN}? ?breath|\binhaler (?:isnt|is not|not|doesnt|does not|wont) (?:help|work)\w*|\bsevere asthma"
         r"|\basthma attack|\bbreathless at rest|\b(?:severe|really bad|very bad|extreme|serious) (?:shortness of breath|breathing (?:problems?|difficulty|trouble))"
         r"|\b(?:no puedo|no puede|no podia|no consigo|no logra|sin poder) respirar|\bno respira\b|\bdejo de respirar"
@@ -301,7 +312,7 @@ _FINDING_SOURCES: dict[str, str] = {
         r"\b(?:face|mouth|smile) (?:is |was |has |went |looks |seems )?(?:drooping|droopy|dropped|dropping|droop|twisted|crooked|lopsided|fallen)"
         r"|\b(?:drooping|droopy|crooked|lopsided) (?:face|mouth|smile)|\bone side of (?:my|his|her|the) (?:face|body)"
         r"|\b(?:cant|can not|cannot|unable to) (?:move|lift|feel|use) (?:my|his|her) (?:left |right )?(?:arm|leg|hand|side|face)"
-        r"|\b(?:arm|leg|hand|side) (?:is |went |has gone |feels |suddenly )?(?:weak|numb|limp|dead|heavy|floppy)"
+        r"|\b(?:arm|leg|hand|side) (?:\w+ ){0,2}(?:weak|numb|limp|dead|heavy|floppy)\b"
         r"|\b(?:weakness|numbness|numb) (?:in|on|down) (?:one|the left|the right|my left|my right|his left|his right|her left|her right) "
         r"|\bslurr\w*|\b(?:speech|talking|words) (?:is |are |sounds? )?(?:slurred|weird|strange|garbled|jumbled|wrong|funny)"
         r"|\b(?:words|speech|talking) (?:\w+ ){0,4}(?:jumbled|garbled|slurred|mixed up|muddled|nonsense)"
@@ -363,7 +374,7 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\bja (?:esta|estou|to|ta) (?:bem|melhor|normal)\b|\bagora (?:esta|estou|to|ta) bem\b|\bja passou\b"
     ),
     "seizure_active": (
-        r"\b(?:having|is having|in|started|starting) (?:a |another )?(?:seizure|seizures|fit|fits|convulsion|convulsions)\b"
+        r"\b(?:having|is having|in|started|starting) (?:a |another )?(?:seizure|seizures|fit|fits|convulsion|convulsions)\b(?! of)"
         r"|\b(?:seizure|seizures|fit|fits|convulsion|convulsions|fitting|seizing|shaking) (?:\w+ ){0,2}(?:wont|won t|isnt|not|doesnt|cant) stop"
         r"|\bseizing\b|\bconvulsing\b|\bfitting (?:now|for|and)|\b(?:seizure|fit|convulsion) (?:for|lasting|lasted) (?:over |more than )?\d+"
         r"|\bstatus epilepticus|\bfirst (?:ever )?(?:seizure|fit|convulsion)"
@@ -374,7 +385,8 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\bconvulsionando|\bconvulsao que nao para|\bconvulsion que no para"
     ),
     "seizure_any": (
-        r"\b(?:seizure|seizures|fit|convulsion|convulsions|convulsed|convulsing|seized)\b"
+        r"\b(?:seizure|seizures|convulsion|convulsions|convulsed|convulsing|seized up and|fitting)\b"
+        r"|\b(?:had|has had|having|has) (?:a |another )?fit\b(?! of)"
         r"|\b(?:convulsion|convulsiones|convulsiono|convulsiono|ataque epileptico|crisis epileptica)\b"
         r"|\b(?:convulsao|convulsoes|convulsionou|crise convulsiva|crise epileptica|ataque epileptico)\b"
     ),
@@ -419,6 +431,8 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\btongue (?:\w+ )?(?:swelling|swollen|swelled|swell|puffing|puffed)|\bswollen tongue|\bswelling (?:of|in) (?:the |my |his |her )?(?:tongue|throat)"
         r"|\banaphyla\w*|\bepi ?pen|\ballergic (?:reaction|shock) (?:\w+ ){0,4}(?:breath|throat|tongue)"
         r"|\bgarganta (?:\w+ ){0,2}(?:cerrando|cierra|cerrada|hinchad\w*|hinchando|inflamad\w* de golpe)|\bse me (?:esta )?(?:hinchando|cerrando|hincho|cerro) la garganta"
+        r"|\b(?:hinch\w*|cerr\w*|inflam\w*) (?:\w+ )?(?:la )?(?:garganta|lengua)\b"
+        r"|\b(?:inch\w*|fech\w*) (?:\w+ )?(?:a )?(?:garganta|lingua)\b"
         r"|\blengua (?:\w+ )?(?:hinchad\w*|se hincha|hinchando)|\b(?:hincho|hinchando|hinchado) (?:\w+ )?la lengua|\banafila\w*"
         r"|\bgarganta (?:\w+ ){0,2}(?:fechando|fechou|fechada|inchad\w*|inchando)|\blingua (?:\w+ )?(?:inchad\w*|inchando|inchou)"
         r"|\binchou (?:a )?(?:lingua|garganta)|\bchoque anafil\w*|\bchoque alergico|\bshock anafil\w*"
@@ -439,6 +453,12 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\b(?:going to|gonna|will|plan to|planning to) (?:die|end it)\b|\bhave the pills ready"
         r"|\b(?:matarme|suicidarme|quitarme la vida|acabar con mi vida|me voy a matar|me quiero matar|quiero matarme)\b"
         r"|\bme matar\b|\bme mato\b|\bvou me matar\b|\btirar (?:a )?minha (?:propria )?vida|\bacabar com (?:a )?minha vida|\bquero me matar"
+    ),
+    "suicide_plan": (
+        r"\b(?:going to|gonna) do it\b|\b(?:written|wrote|left|writing) (?:the|a|my) (?:note|letter)|\bhave a plan\b|\bplanned (?:it|how)"
+        r"|\bgoodbye (?:letter|note)|\bhave the (?:pills|rope|gun|tablets) ready|\btengo (?:todo )?(?:preparado|planeado|listo)"
+        r"|\bvoy a hacerlo|\bcarta de despedida|\bvou fazer isso|\bja (?:planejei|decidi)|\btenho (?:tudo )?planejado"
+        r"|\bvou tomar (?:todos|todas|tudo)|\bvoy a tomar(?:me)? (?:todas|todo)|\bgoing to take (?:all|them all)"
     ),
     "suicide_passive": (
         r"\b(?:want|wanna|wish) (?:to )?(?:die|be dead|i was dead|i were dead|i wasnt here|to disappear)\b|\bbetter off (?:dead|without me)"
@@ -512,7 +532,7 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\b(?:manchas|pontos|pintas|bolinhas|vermelhidao) (?:\w+ ){0,6}nao (?:some|somem|desaparece|desaparecem|sai|saem|clareia|clareiam)"
     ),
     "confusion": (
-        r"\bconfus\w*|\bdisorient\w*|\bdelirious|\bnot making sense|\bdoesnt (?:know|recognise|recognize) (?:where|who|me|us)"
+        r"\bconfus(?:ed|ion)\b(?! about| by| with| as to| over)|\bdisorient\w*|\bdelirious|\bnot making sense|\bdoesnt (?:know|recognise|recognize) (?:where|who|me|us)"
         r"|\btalking nonsense|\bvery drowsy|\bhard to wake|\bdifficult to wake|\bfloppy\b"
         r"|\bconfundid[oa]|\bdesorientad[oa]|\bdelirando|\bno sabe (?:donde|quien)|\bno reconoce|\bmuy somnolient\w*|\bdice cosas sin sentido"
         r"|\bconfus[oa]\b|\bfalando coisa(?:s)? sem sentido|\bnao fala coisa com coisa|\bnao reconhece|\bmuito sonolent\w*|\bmole demais"
@@ -593,9 +613,13 @@ _FINDING_SOURCES: dict[str, str] = {
     "severity": rf"\b{_SEVERE}\b",
 }
 
-_FINDINGS: dict[str, re.Pattern[str]] = {kind: re.compile(source) for kind, source in _FINDING_SOURCES.items()}
+_FINDINGS: dict[str, re.Pattern[str]] = {
+    kind: re.compile(source) for kind, source in _FINDING_SOURCES.items()
+}
 # Findings about who/what/when: a negation in front still removes them, but they are not symptoms.
-_CONTEXT_KINDS = frozenset({"pregnant", "child", "infant", "allergen", "recovered", "no_injury", "menstrual", "severity"})
+_CONTEXT_KINDS = frozenset(
+    {"pregnant", "child", "infant", "allergen", "recovered", "no_injury", "menstrual", "severity"}
+)
 
 
 @dataclass(frozen=True)
@@ -641,7 +665,9 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     if "heart_attack_now" in f:
         flags["cardiac_chest_pain"] = ev("heart_attack_now")
     if "chest_pain" in f:
-        cardiac = "cardiac_quality" in f or "breathing_severe" in f or "breathing_mild" in f or "severity" in f
+        cardiac = (
+            "cardiac_quality" in f or "breathing_severe" in f or "breathing_mild" in f or "severity" in f
+        )
         if cardiac:
             flags["cardiac_chest_pain"] = ev("chest_pain", "cardiac_quality")
         else:
@@ -714,6 +740,8 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     # Mental health
     if "suicide_intent" in f:
         flags["suicidal_intent"] = ev("suicide_intent")
+    elif "suicide_passive" in f and "suicide_plan" in f:
+        flags["suicidal_intent"] = ev("suicide_passive", "suicide_plan")
     elif "suicide_passive" in f:
         flags["suicidal_ideation"] = ev("suicide_passive")
     if "self_harm" in f:
@@ -742,9 +770,7 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
         flags["infant_fever"] = ev("infant", "fever")
     if "nonblanching_rash" in f or ("stiff_neck" in f and "fever" in f):
         flags["meningitis_signs"] = ev("nonblanching_rash", "stiff_neck", "fever")
-    if "sepsis_word" in f or "mottled" in f or (
-        "fever" in f and ("confusion" in f or "no_urine" in f)
-    ):
+    if "sepsis_word" in f or "mottled" in f or ("fever" in f and ("confusion" in f or "no_urine" in f)):
         flags["sepsis_signs"] = ev("sepsis_word", "fever", "confusion", "mottled", "no_urine")
     if "fever" in f and "child" in f and "not_drinking" in f and "infant_fever" not in flags:
         flags["child_fever_dehydration"] = ev("child", "fever", "not_drinking")
@@ -774,7 +800,7 @@ def assess(text: str) -> Assessment:
     """Red flags in a patient's text, the urgency floor they set and what to tell the patient now."""
     language = detect_language(text)
     normalized = normalize(text)
-    flags = _rules(_findings(_clauses(normalized), language))
+    flags = _rules(_findings(_clauses(normalized, language), language))
     red_flags = [
         RedFlag(code=code, label=FLAGS[code][0], floor=FLAGS[code][1], evidence=evidence)
         for code, evidence in sorted(flags.items(), key=lambda item: (FLAGS[item[0]][1].rank, item[0]))

@@ -195,7 +195,10 @@ def _grid(rows, Table, TableStyle, colors, mm, header: bool = False):  # type: i
         ("FONTSIZE", (0, 0), (-1, -1), 9),
     ]
     if header:
-        style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold")]
+        style += [
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
+            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ]
     else:
         style.append(("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"))
     table.setStyle(TableStyle(style))

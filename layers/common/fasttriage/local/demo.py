@@ -63,9 +63,14 @@ def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: in
     try:
         print(f"FastTriage local stack at {stack.gateway.url}")
         print(f"  queue: {stack.queue_description}")
-        print("  S3: moto server, Mongo: mongomock, LLM: " + (
-            "watsonx" if stack.settings.watsonx_api_key else "deterministic summarizer (no watsonx credentials)"
-        ))
+        print(
+            "  S3: moto server, Mongo: mongomock, LLM: "
+            + (
+                "watsonx"
+                if stack.settings.watsonx_api_key
+                else "deterministic summarizer (no watsonx credentials)"
+            )
+        )
         files = sorted(p for p in events_dir.glob("webhook_*.json") if "forged" not in p.name)
         if not files:
             print(f"no webhook_*.json events in {events_dir}")
@@ -105,8 +110,14 @@ def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: in
                     target.write_bytes(pdf.content)
             failures += 0 if ok else 1
             patient, profile = labels[first]
-            rows.append((f"{patient} ({profile})", record.urgency.value if record else "?", summary_id,
-                         str(target) if ok else f"FAILED (HTTP {link.status_code})"))
+            rows.append(
+                (
+                    f"{patient} ({profile})",
+                    record.urgency.value if record else "?",
+                    summary_id,
+                    str(target) if ok else f"FAILED (HTTP {link.status_code})",
+                )
+            )
         rows.sort(key=lambda r: ["emergency", "urgent", "soon", "routine", "self_care"].index(r[1]))
         header = ("patient", "urgency", "summary id", "PDF")
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]

@@ -71,9 +71,13 @@ class LocalGateway:
         claims = None
         if parts.path.startswith("/summaries"):
             auth = request.headers.get("Authorization", "")
-            claims = verify_token(auth.removeprefix("Bearer ").strip()) if auth.startswith("Bearer ") else None
+            claims = (
+                verify_token(auth.removeprefix("Bearer ").strip()) if auth.startswith("Bearer ") else None
+            )
             if claims is None:
-                return _write(request, 401, {"Content-Type": "application/json"}, '{"message":"Unauthorized"}')
+                return _write(
+                    request, 401, {"Content-Type": "application/json"}, '{"message":"Unauthorized"}'
+                )
         headers = {k: v for k, v in request.headers.items()}
         query = parse_qs(parts.query, keep_blank_values=True) or None
         event = rest_event(

@@ -19,7 +19,9 @@ from fasttriage.domain.models import TriageJob
 
 
 class MemoryQueue:
-    def __init__(self, queue: str = "triage.jobs", *, max_attempts: int = 5, delay_scale: float = 1.0) -> None:
+    def __init__(
+        self, queue: str = "triage.jobs", *, max_attempts: int = 5, delay_scale: float = 1.0
+    ) -> None:
         self.queue = queue
         self._queues: dict[str, deque[Delivery]] = {emergency_queue(queue): deque(), queue: deque()}
         self.dead: list[tuple[Delivery, str]] = []
@@ -60,7 +62,9 @@ class MemoryQueue:
                 decision = Decision.DEAD
             if decision is Decision.RETRY:
                 delay = RETRY_DELAYS_S[min(delivery.attempt - 1, len(RETRY_DELAYS_S) - 1)] * self._delay_scale
-                again = Delivery(delivery.body, delivery.queue, delivery.attempt + 1, False, delivery.message_id)
+                again = Delivery(
+                    delivery.body, delivery.queue, delivery.attempt + 1, False, delivery.message_id
+                )
                 timer = threading.Timer(delay, self._put, args=(again,))
                 timer.daemon = True
                 timer.start()

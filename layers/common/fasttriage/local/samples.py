@@ -37,7 +37,9 @@ SAMPLE_CONVERSATIONS: list[dict] = [
         "sender": "whatsapp:+15550100104",
         "profile": "Sam Lee",
         "messages": ["I have an itchy rash on my forearm since yesterday, photo attached"],
-        "media": [("https://api.twilio.com/2010-04-01/Accounts/ACfa57/Messages/MM01/Media/ME01", "image/jpeg")],
+        "media": [
+            ("https://api.twilio.com/2010-04-01/Accounts/ACfa57/Messages/MM01/Media/ME01", "image/jpeg")
+        ],
     },
 ]
 
@@ -67,7 +69,11 @@ def write_events(directory: Path) -> list[Path]:
     forged["headers"]["X-Twilio-Signature"] = "bm90LWEtcmVhbC1zaWduYXR1cmU="
     forged["multiValueHeaders"]["X-Twilio-Signature"] = [forged["headers"]["X-Twilio-Signature"]]
     files.append(("webhook_forged_signature.json", forged))
-    doctor = {"sub": "00000000-0000-4000-8000-00000000d0c1", "cognito:username": "dr.ada", "cognito:groups": "doctors"}
+    doctor = {
+        "sub": "00000000-0000-4000-8000-00000000d0c1",
+        "cognito:username": "dr.ada",
+        "cognito:groups": "doctors",
+    }
     files.append(("health.json", rest_event("GET", "/health")))
     files.append(
         (

@@ -102,6 +102,7 @@ class LocalStack:
 
         self.runner = build_runner(self.settings, mongo_db=self.db, s3=self.s3)
         self.webhook = load_function("webhook", fresh=True)
+        self.webhook.deps.patients = self.runner.ports.patients
         self.doctors = load_function("presign", fresh=True)
         self.doctors.deps = DoctorsDependencies(
             settings=self.doctors.settings,
