@@ -2,6 +2,7 @@
 # Installs the infrastructure tools the tests and the deploy use, each in its own virtualenv under .tools/:
 #   .tools/sam      aws-sam-cli==1.170.0   (sam validate --lint, sam build, sam deploy)
 #   .tools/checkov  checkov==3.3.30        (IaC security scan of template.yaml)
+#   .tools/check-jsonschema  check-jsonschema==0.39.0  (GitHub workflow schema, offline; see tests/infra)
 # Idempotent: a tool whose binary already runs at the pinned version is left alone.
 # PYTHON picks the interpreter (default python3); the tests find the tools at $SAM_BIN / $CHECKOV_BIN or here.
 set -euo pipefail
@@ -27,3 +28,4 @@ install_tool() {
 mkdir -p "$tools"
 install_tool sam aws-sam-cli==1.170.0 sam
 install_tool checkov checkov==3.3.30 checkov
+install_tool check-jsonschema check-jsonschema==0.39.0 check-jsonschema

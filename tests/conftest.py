@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from fasttriage.local.lambdas import FakeContext
 from fasttriage.local.stack import broker_answers, free_port
 
@@ -48,7 +47,6 @@ def broker_url() -> str:
 def queue_name(broker_url: str) -> Iterator[str]:
     """A queue name of this test's own; its queues are deleted afterwards."""
     import pika
-
     from fasttriage.adapters.rabbitmq import emergency_queue
 
     name = f"test.{uuid.uuid4().hex[:10]}"

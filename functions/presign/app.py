@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from fasttriage.auth import Doctor, Forbidden, Unauthenticated, doctor_from_event
 from fasttriage.config import Settings
 from fasttriage.domain import cases

@@ -61,7 +61,10 @@ def sub_text(value: Any) -> str:
 
 
 def resolves(value: Any, secret: str, key: str) -> bool:
-    return "Fn::Sub" in value and sub_text(value) == f"{{{{resolve:secretsmanager:${{{secret}}}:SecretString:{key}}}}}"
+    return (
+        "Fn::Sub" in value
+        and sub_text(value) == f"{{{{resolve:secretsmanager:${{{secret}}}:SecretString:{key}}}}}"
+    )
 
 
 # --------------------------------------------------------------------------------------------- network
@@ -208,7 +211,10 @@ def test_mongo_uri_is_a_secret_and_documentdb_is_optional_encrypted_and_tls_only
         for name in of_type(resources, "AWS::EC2::SecurityGroupIngress")
         if props(resources, name)["GroupId"] == {"Ref": "DocumentDbSecurityGroup"}
     ]
-    assert {rule["SourceSecurityGroupId"]["Ref"] for rule in ingress} == {"LambdaSecurityGroup", "WorkerSecurityGroup"}
+    assert {rule["SourceSecurityGroupId"]["Ref"] for rule in ingress} == {
+        "LambdaSecurityGroup",
+        "WorkerSecurityGroup",
+    }
 
 
 # --------------------------------------------------------------------------------------------- bucket
@@ -274,7 +280,9 @@ def test_reports_bucket_logs_access_to_the_log_bucket(resources):
 
 # --------------------------------------------------------------------------------------------- ECS
 def test_cluster_has_container_insights(resources):
-    assert {"Name": "containerInsights", "Value": "enabled"} in props(resources, "WorkerCluster")["ClusterSettings"]
+    assert {"Name": "containerInsights", "Value": "enabled"} in props(resources, "WorkerCluster")[
+        "ClusterSettings"
+    ]
 
 
 def test_worker_task_definition_sizes_and_runtime_match_the_contract(resources, template):
@@ -307,7 +315,7 @@ def test_worker_environment_and_secrets_match_the_contract(resources, template):
     assert env["MONGO_DB_NAME"] == {"Ref": "MongoDbName"}
     assert env["WATSONX_MODEL_ID"] == {"Ref": "WatsonxModelId"}
     assert template["Parameters"]["WatsonxModelId"]["Default"] == "ibm/granite-3-8b-instruct"
-    assert env["WORKER_HEALTH_FILE"] == "/tmp/worker-health"  # noqa: S108 - the container's tmpfs mount
+    assert env["WORKER_HEALTH_FILE"] == "/tmp/worker-health"
     assert env["FOLLOW_UP_ENABLED"] == {"Ref": "FollowUpEnabled"}
     secrets = {item["Name"]: sub_text(item["ValueFrom"]) for item in worker["Secrets"]}
     assert secrets == {
@@ -403,8 +411,11 @@ def test_doctors_routes_require_cognito_and_only_webhook_health_console_are_open
         ("GET", "/health"),
         ("GET", "/console"),
     }
-    open_routes = {key for key, event in {**doctors, **routes(resources, "WebhookFunction")}.items()
-                   if event.get("Auth", {}).get("Authorizer") == "NONE"}
+    open_routes = {
+        key
+        for key, event in {**doctors, **routes(resources, "WebhookFunction")}.items()
+        if event.get("Auth", {}).get("Authorizer") == "NONE"
+    }
     assert open_routes == {("GET", "/health"), ("GET", "/console"), ("POST", "/webhook/twilio")}
     assert props(resources, "DoctorsGroup")["GroupName"] == "doctors"
     assert props(resources, "DoctorsGroup")["UserPoolId"] == {"Ref": "DoctorsUserPool"}
@@ -415,7 +426,10 @@ def test_doctors_routes_require_cognito_and_only_webhook_health_console_are_open
 def test_webhook_function_matches_the_contract(resources, template):
     function = props(resources, "WebhookFunction")
     assert (function["CodeUri"], function["Handler"], function["Runtime"]) == (
-        "functions/webhook/", "app.handler", "python3.12")
+        "functions/webhook/",
+        "app.handler",
+        "python3.12",
+    )
     assert function["Layers"] == [{"Ref": "CommonLayer"}]
     assert set(routes(resources, "WebhookFunction")) == {("POST", "/webhook/twilio")}
     env = env_of(resources, "WebhookFunction", template)
@@ -435,8 +449,9 @@ def test_webhook_function_matches_the_contract(resources, template):
     assert "PUBLIC_WEBHOOK_URL" in env
     assert template["Parameters"]["PublicWebhookUrl"]["Default"] == ""
     (secrets,) = [s for s in statements(function) if s["Action"] == "secretsmanager:GetSecretValue"]
-    assert secrets["Resource"] == [{"Ref": name} for name in
-                                   ("TwilioSecret", "BrokerSecret", "PseudonymKeySecret", "MongoSecret")]
+    assert secrets["Resource"] == [
+        {"Ref": name} for name in ("TwilioSecret", "BrokerSecret", "PseudonymKeySecret", "MongoSecret")
+    ]
 
 
 def test_doctors_api_function_matches_the_contract(resources, template):
@@ -454,7 +469,9 @@ def test_doctors_api_function_matches_the_contract(resources, template):
     assert by_sid["ReadReportsForPresignedUrls"]["Action"] == "s3:GetObject"
     assert sub_text(by_sid["ReadReportsForPresignedUrls"]["Resource"]) == "${ReportsBucket.Arn}/triage/*"
     assert by_sid["DecryptWithDataKey"] == {
-        "Sid": "DecryptWithDataKey", "Effect": "Allow", "Action": "kms:Decrypt",
+        "Sid": "DecryptWithDataKey",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
         "Resource": {"Fn::GetAtt": ["DataKey", "Arn"]},
     }
     assert by_sid["ReadMongoSecret"]["Resource"] == {"Ref": "MongoSecret"}
@@ -511,8 +528,15 @@ def test_webhook_url_output_uses_the_custom_domain_when_set(template):
 
 def test_outputs_needed_by_operators_exist(template):
     assert set(template["Outputs"]) >= {
-        "WebhookUrl", "ApiUrl", "ConsoleUrl", "ReportsBucketName", "BrokerEndpoint", "UserPoolId",
-        "UserPoolClientId", "WorkerServiceName", "DashboardUrl",
+        "WebhookUrl",
+        "ApiUrl",
+        "ConsoleUrl",
+        "ReportsBucketName",
+        "BrokerEndpoint",
+        "UserPoolId",
+        "UserPoolClientId",
+        "WorkerServiceName",
+        "DashboardUrl",
     }
 
 
@@ -557,19 +581,34 @@ def test_iam_roles_trust_only_their_service_in_this_account(resources):
 # --------------------------------------------------------------------------------------------- secrets
 def test_secrets_are_encrypted_and_hold_only_placeholders_or_generated_values(resources):
     secrets = of_type(resources, "AWS::SecretsManager::Secret")
-    assert set(secrets) >= {"TwilioSecret", "MongoSecret", "WatsonxSecret", "BrokerSecret", "PseudonymKeySecret"}
+    assert set(secrets) >= {
+        "TwilioSecret",
+        "MongoSecret",
+        "WatsonxSecret",
+        "BrokerSecret",
+        "PseudonymKeySecret",
+    }
     for name, body in secrets.items():
         secret = body["Properties"]
         assert secret["KmsKeyId"] == {"Ref": "DataKey"}, name
         if "SecretString" in secret:
             values = json.loads(secret["SecretString"])
             for key, value in values.items():
-                assert value in ("REPLACE_ME", "") or value.startswith("https://"), f"{name}.{key} holds a value"
+                assert value in ("REPLACE_ME", "") or value.startswith("https://"), (
+                    f"{name}.{key} holds a value"
+                )
         else:
             assert "GenerateSecretString" in secret, name
     assert set(json.loads(props(resources, "TwilioSecret")["SecretString"])) == {
-        "account_sid", "auth_token", "previous_auth_token"}
-    assert set(json.loads(props(resources, "WatsonxSecret")["SecretString"])) == {"api_key", "project_id", "url"}
+        "account_sid",
+        "auth_token",
+        "previous_auth_token",
+    }
+    assert set(json.loads(props(resources, "WatsonxSecret")["SecretString"])) == {
+        "api_key",
+        "project_id",
+        "url",
+    }
     assert props(resources, "PseudonymKeySecret")["GenerateSecretString"]["GenerateStringKey"] == "key"
 
 
@@ -607,12 +646,30 @@ def _dashboard(resources) -> dict[str, Any]:
 
 def test_dashboard_shows_api_lambda_queue_worker_and_ecs_metrics(resources):
     dashboard, body, _ = _dashboard(resources)
-    metric_rows = [row for widget in dashboard["widgets"] if widget["type"] == "metric"
-                   for row in widget["properties"]["metrics"]]
+    metric_rows = [
+        row
+        for widget in dashboard["widgets"]
+        if widget["type"] == "metric"
+        for row in widget["properties"]["metrics"]
+    ]
     named = {str(item) for row in metric_rows for item in row if isinstance(item, str)}
-    for metric in ("4XXError", "5XXError", "Latency", "Errors", "Duration", "Throttles", "MessageCount",
-                   "jobs_completed", "jobs_failed", "processing_time", "llm_latency", "fallback_used",
-                   "CPUUtilization", "MemoryUtilization", "RunningTaskCount"):
+    for metric in (
+        "4XXError",
+        "5XXError",
+        "Latency",
+        "Errors",
+        "Duration",
+        "Throttles",
+        "MessageCount",
+        "jobs_completed",
+        "jobs_failed",
+        "processing_time",
+        "llm_latency",
+        "fallback_used",
+        "CPUUtilization",
+        "MemoryUtilization",
+        "RunningTaskCount",
+    ):
         assert metric in named, f"dashboard lacks {metric}"
     assert "${QueueName}" in body and "${DeadLetterQueueName}" in body
     stats = {item.get("stat") for row in metric_rows for item in row if isinstance(item, dict)}
@@ -631,7 +688,10 @@ def test_alarms_cover_api_lambda_dlq_backlog_tasks_jobs_and_saturation(resources
         watched[name] = (alarm, [m for m in metric_names if m])
     assert watched["ApiServerErrorsAlarm"][1] == ["5XXError"]
     lambda_alarms = [a for a, names in watched.values() if names == ["Errors"]]
-    assert {a["Dimensions"][0]["Value"]["Ref"] for a in lambda_alarms} == {"WebhookFunction", "PresignFunction"}
+    assert {a["Dimensions"][0]["Value"]["Ref"] for a in lambda_alarms} == {
+        "WebhookFunction",
+        "PresignFunction",
+    }
     dlq, _ = watched["DeadLetterQueueAlarm"]
     assert {"Name": "Queue", "Value": {"Ref": "DeadLetterQueueName"}} in dlq["Dimensions"]
     assert (dlq["Threshold"], dlq["ComparisonOperator"]) == (0, "GreaterThanThreshold")
@@ -642,7 +702,10 @@ def test_alarms_cover_api_lambda_dlq_backlog_tasks_jobs_and_saturation(resources
     assert sorted(names) == ["DesiredTaskCount", "RunningTaskCount"]
     assert watched["JobsFailedAlarm"][1] == ["jobs_failed"]
     assert watched["JobsFailedAlarm"][0]["Namespace"] == "FastTriage"
-    for name, metric in (("WorkerCpuHighAlarm", "CPUUtilization"), ("WorkerMemoryHighAlarm", "MemoryUtilization")):
+    for name, metric in (
+        ("WorkerCpuHighAlarm", "CPUUtilization"),
+        ("WorkerMemoryHighAlarm", "MemoryUtilization"),
+    ):
         alarm, names = watched[name]
         assert names == [metric] and alarm["Threshold"] == 80
 
@@ -652,10 +715,13 @@ def test_alarm_topic_is_encrypted_and_the_email_subscription_is_conditional(reso
     subscription = resources["AlarmEmailSubscription"]
     assert subscription["Condition"] == "HasAlarmEmail"
     assert subscription["Properties"]["Protocol"] == "email"
-    assert template["Conditions"]["HasAlarmEmail"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
+    assert template["Conditions"]["HasAlarmEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]
+    }
     key_statements = props(resources, "DataKey")["KeyPolicy"]["Statement"]
     assert any(s["Principal"] == {"Service": "cloudwatch.amazonaws.com"} for s in key_statements), (
-        "CloudWatch alarms cannot publish to a KMS-encrypted topic unless the key lets them")
+        "CloudWatch alarms cannot publish to a KMS-encrypted topic unless the key lets them"
+    )
 
 
 def test_functions_trace_actively(template):
@@ -670,7 +736,9 @@ def test_every_checkov_skip_says_why():
         for name, body in load_cfn(path)["Resources"].items():
             for skip in body.get("Metadata", {}).get("checkov", {}).get("skip", []):
                 assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), (name, skip)
-                assert len(skip.get("comment", "").strip()) >= 30, f"{name} skips {skip['id']} without a reason"
+                assert len(skip.get("comment", "").strip()) >= 30, (
+                    f"{name} skips {skip['id']} without a reason"
+                )
 
 
 # --------------------------------------------------------------------------------------------- samconfig
@@ -716,7 +784,9 @@ def test_deploy_workflow_assumes_an_oidc_role_and_deploys_the_image_it_pushed():
     (job,) = workflow["jobs"].values()
     assert job["permissions"]["id-token"] == "write"
     uses = [step.get("uses", "") for step in job["steps"]]
-    credentials = [s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+    credentials = [
+        s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    ]
     assert credentials and "role-to-assume" in credentials[0]["with"]
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
     assert any(u.startswith("aws-actions/amazon-ecr-login@") for u in uses)
@@ -729,20 +799,46 @@ def test_runbook_walks_phases_zero_to_five_with_smoke_test_rollback_and_dlq():
     runbook = (REPO / "docs" / "runbook.md").read_text()
     for phase in range(6):
         assert re.search(rf"^#+ Phase {phase}\b", runbook, re.MULTILINE), f"runbook lacks phase {phase}"
-    for needle in ("WebhookUrl", "smoke test", "Rollback", "fasttriage dlq list", "fasttriage dlq redrive",
-                   "put-secret-value", "sam deploy --config-env prod"):
+    for needle in (
+        "WebhookUrl",
+        "smoke test",
+        "Rollback",
+        "fasttriage dlq list",
+        "fasttriage dlq redrive",
+        "put-secret-value",
+        "sam deploy --config-env prod",
+    ):
         assert needle.lower() in runbook.lower(), needle
 
 
 def test_cost_doc_gives_estimates_for_dev_and_prod():
     cost = (REPO / "docs" / "cost.md").read_text().lower()
-    for needle in ("estimate", "dev", "prod", "nat gateway", "mq.m5.large", "mq.t3.micro", "documentdb", "atlas"):
+    for needle in (
+        "estimate",
+        "dev",
+        "prod",
+        "nat gateway",
+        "mq.m5.large",
+        "mq.t3.micro",
+        "documentdb",
+        "atlas",
+    ):
         assert needle in cost, needle
 
 
 def test_template_references_only_declared_names(template):
-    declared = set(template["Resources"]) | set(template["Parameters"]) | {
-        "AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix", "AWS::NoValue", "AWS::StackName"}
+    declared = (
+        set(template["Resources"])
+        | set(template["Parameters"])
+        | {
+            "AWS::Region",
+            "AWS::AccountId",
+            "AWS::Partition",
+            "AWS::URLSuffix",
+            "AWS::NoValue",
+            "AWS::StackName",
+        }
+    )
     for name, body in template["Resources"].items():
         undeclared = {ref for ref in refs_in(body) if not ref.startswith("AWS::")} - declared
         # Fn::Sub variable maps (the dashboard) declare their own names.

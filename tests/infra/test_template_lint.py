@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from infra_support import BOOTSTRAP_TEMPLATE, INSTALL_HINT, REPO, TEMPLATE, load_cfn, tool
 
 pytestmark = pytest.mark.infra
@@ -35,7 +34,7 @@ ALL_FEATURES_ON = {
 
 
 def run(command: list[str], *, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: int = 240):
-    return subprocess.run(  # noqa: S603 - fixed argument lists built from repository paths
+    return subprocess.run(
         command, cwd=cwd, env=env or os.environ.copy(), capture_output=True, text=True, timeout=timeout
     )
 
@@ -96,7 +95,9 @@ def test_checkov_passes_the_bootstrap_template():
 
 def test_sam_build_builds_the_layer_and_both_functions(tmp_path: Path):
     if shutil.which("python3.12", path=_path_with_pyenv()) is None:
-        pytest.fail("python3.12 is needed on PATH for `sam build` (pyenv install 3.12.1, or install python3.12)")
+        pytest.fail(
+            "python3.12 is needed on PATH for `sam build` (pyenv install 3.12.1, or install python3.12)"
+        )
     source = REPO
     handlers = [REPO / "functions" / name / "app.py" for name in ("webhook", "presign")]
     if not all(handler.is_file() for handler in handlers):
@@ -106,16 +107,27 @@ def test_sam_build_builds_the_layer_and_both_functions(tmp_path: Path):
         for part in ("template.yaml", "samconfig.toml"):
             shutil.copy2(REPO / part, source / part)
         shutil.copytree(REPO / "layers", source / "layers", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(REPO / "functions", source / "functions", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            REPO / "functions", source / "functions", ignore=shutil.ignore_patterns("__pycache__")
+        )
         for name in ("webhook", "presign"):
             handler = source / "functions" / name / "app.py"
             handler.parent.mkdir(parents=True, exist_ok=True)
             if not handler.exists():
-                handler.write_text("def handler(event, context):\n    return {'statusCode': 200, 'body': ''}\n")
+                handler.write_text(
+                    "def handler(event, context):\n    return {'statusCode': 200, 'body': ''}\n"
+                )
     build_dir = tmp_path / "build"
     env = {**SAM_ENV, "PYENV_VERSION": "3.11.7:3.12.1", "PATH": _path_with_pyenv()}
     result = run(
-        [str(sam_bin()), "build", "--template-file", str(source / "template.yaml"), "--build-dir", str(build_dir)],
+        [
+            str(sam_bin()),
+            "build",
+            "--template-file",
+            str(source / "template.yaml"),
+            "--build-dir",
+            str(build_dir),
+        ],
         cwd=tmp_path,
         env=env,
         timeout=280,

@@ -7,8 +7,6 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from support import event
-
 from fasttriage.domain.models import (
     CaseRecord,
     Language,
@@ -17,6 +15,7 @@ from fasttriage.domain.models import (
     TriageSummary,
 )
 from fasttriage.domain.urgency import Urgency
+from support import event
 
 KNOWN = "0123456789abcdef0123456789abcdef"
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fasttriage.domain.language import detect_language
 from fasttriage.domain.models import Language
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(
@@ -20,7 +19,13 @@ def test_english_messages_are_detected_as_english(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["tengo dolor de pecho", "mi hijo tiene fiebre", "no puedo respirar", "¿qué hago?", "sin fiebre, solo tos"],
+    [
+        "tengo dolor de pecho",
+        "mi hijo tiene fiebre",
+        "no puedo respirar",
+        "¿qué hago?",
+        "sin fiebre, solo tos",
+    ],
 )
 def test_spanish_messages_are_detected_as_spanish(text: str) -> None:
     assert detect_language(text) is Language.ES
@@ -28,7 +33,12 @@ def test_spanish_messages_are_detected_as_spanish(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["estou com dor no peito", "meu filho ta com febre", "não consigo respirar", "oi, queria marcar consulta"],
+    [
+        "estou com dor no peito",
+        "meu filho ta com febre",
+        "não consigo respirar",
+        "oi, queria marcar consulta",
+    ],
 )
 def test_portuguese_messages_are_detected_as_portuguese(text: str) -> None:
     assert detect_language(text) is Language.PT

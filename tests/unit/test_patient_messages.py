@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from fasttriage.domain import patient_messages
 from fasttriage.domain.models import Language
 from fasttriage.domain.patient_messages import is_erasure_command, is_new_case_command, text_for
@@ -13,7 +12,9 @@ WHATSAPP_COMFORTABLE_LENGTH = 320
 
 @pytest.mark.parametrize("key", sorted(patient_messages.KEYS))
 @pytest.mark.parametrize("language", list(Language))
-def test_every_text_exists_in_every_language_and_fits_a_whatsapp_message(key: str, language: Language) -> None:
+def test_every_text_exists_in_every_language_and_fits_a_whatsapp_message(
+    key: str, language: Language
+) -> None:
     text = text_for(key, language)
     assert text.strip()
     assert len(text) <= WHATSAPP_COMFORTABLE_LENGTH
@@ -35,7 +36,9 @@ def test_emergency_instruction_names_a_local_emergency_number(language: Language
     ("language", "command"),
     [(Language.EN, "delete my data"), (Language.ES, "borrar mis datos"), (Language.PT, "apagar meus dados")],
 )
-def test_privacy_notice_says_what_is_kept_and_quotes_the_erasure_command(language: Language, command: str) -> None:
+def test_privacy_notice_says_what_is_kept_and_quotes_the_erasure_command(
+    language: Language, command: str
+) -> None:
     notice = text_for(patient_messages.PRIVACY_NOTICE, language)
     assert command in notice
     assert is_erasure_command(command)
@@ -58,7 +61,9 @@ def test_new_case_command_is_recognised_in_any_case_and_language(text: str) -> N
     assert is_new_case_command(text)
 
 
-@pytest.mark.parametrize("text", ["new pain in my chest", "i have a new rash", "renew my prescription", "", "no"])
+@pytest.mark.parametrize(
+    "text", ["new pain in my chest", "i have a new rash", "renew my prescription", "", "no"]
+)
 def test_new_inside_a_longer_message_is_not_a_command(text: str) -> None:
     assert not is_new_case_command(text)
 
@@ -88,7 +93,13 @@ def test_erasure_command_is_accent_insensitive() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["how do i delete my data?", "don't delete my data", "my data", "delete", "can you delete my data later, i have chest pain"],
+    [
+        "how do i delete my data?",
+        "don't delete my data",
+        "my data",
+        "delete",
+        "can you delete my data later, i have chest pain",
+    ],
 )
 def test_erasure_mentioned_inside_another_message_is_not_a_command(text: str) -> None:
     assert not is_erasure_command(text)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from fasttriage.domain import patient_messages
 from fasttriage.domain.models import Language
 from fasttriage.domain.redflags import FLAGS, RULES_VERSION, assess, normalize
 from fasttriage.domain.urgency import Urgency
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def codes(text: str) -> set[str]:
@@ -33,7 +32,9 @@ def test_emergency_assessment_carries_flag_label_evidence_and_instruction_in_the
     assert flag.label == FLAGS["cardiac_chest_pain"][0]
     assert flag.floor is Urgency.EMERGENCY
     assert "pecho" in flag.evidence
-    assert assessment.patient_instruction == patient_messages.text_for(patient_messages.EMERGENCY, Language.ES)
+    assert assessment.patient_instruction == patient_messages.text_for(
+        patient_messages.EMERGENCY, Language.ES
+    )
     assert assessment.rules_version == RULES_VERSION
 
 
@@ -253,7 +254,12 @@ def test_negated_symptoms_in_english_raise_no_flag(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["sin fiebre, solo dolor de garganta", "no tengo dolor de pecho", "nunca he tenido convulsiones", "no me falta el aire"],
+    [
+        "sin fiebre, solo dolor de garganta",
+        "no tengo dolor de pecho",
+        "nunca he tenido convulsiones",
+        "no me falta el aire",
+    ],
 )
 def test_negated_symptoms_in_spanish_raise_no_flag(text: str) -> None:
     assert codes(text) == set()
@@ -353,9 +359,9 @@ def test_the_same_sign_written_with_and_without_accents_gives_the_same_flags() -
 
 
 def test_several_messages_joined_by_newlines_are_read_clause_by_clause() -> None:
-    assert floor("hola\nmi padre tuvo un infarto hace años\nahora me duele el pecho y sudo frio, sudando") is (
-        Urgency.EMERGENCY
-    )
+    assert floor(
+        "hola\nmi padre tuvo un infarto hace años\nahora me duele el pecho y sudo frio, sudando"
+    ) is (Urgency.EMERGENCY)
 
 
 # --- robustness ---------------------------------------------------------------------------------
@@ -370,9 +376,36 @@ def test_assess_never_raises_on_arbitrary_text(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["chest", "pain", "no", "não", "sin", "fiebre", "ago", "if", "😭", ".", ",", "\n",
-                                 "pregnant", "bleeding", "my", "father", "had", "now", "AAAA", "38", "weeks"]),
-                max_size=40))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "chest",
+                "pain",
+                "no",
+                "não",
+                "sin",
+                "fiebre",
+                "ago",
+                "if",
+                "😭",
+                ".",
+                ",",
+                "\n",
+                "pregnant",
+                "bleeding",
+                "my",
+                "father",
+                "had",
+                "now",
+                "AAAA",
+                "38",
+                "weeks",
+            ]
+        ),
+        max_size=40,
+    )
+)
 def test_assess_never_raises_on_clinical_word_salad(words: list[str]) -> None:
     assess(" ".join(words))
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from fasttriage.domain.cases import Doctor
 from fasttriage.domain.errors import FastTriageError
+
+__all__ = ["Doctor", "Forbidden", "Unauthenticated", "doctor_from_event", "groups_of"]
 
 
 class Unauthenticated(FastTriageError):
@@ -15,12 +17,6 @@ class Unauthenticated(FastTriageError):
 
 class Forbidden(FastTriageError):
     """A verified identity that is not in the doctors' group."""
-
-
-@dataclass(frozen=True)
-class Doctor:
-    subject: str
-    username: str
 
 
 def groups_of(claims: dict[str, Any]) -> set[str]:
@@ -32,12 +28,15 @@ def groups_of(claims: dict[str, Any]) -> set[str]:
 
 
 def doctor_from_event(event: dict[str, Any], group: str) -> Doctor:
-    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
+    context = event.get("requestContext") or {}
+    claims = (context.get("authorizer") or {}).get("claims") or {}
     subject = claims.get("sub")
     if not subject:
         raise Unauthenticated("sign in first: no verified identity on the request")
     if group not in groups_of(claims):
         raise Forbidden(f"only members of the '{group}' group may read patient data")
     return Doctor(
-        subject=str(subject), username=str(claims.get("cognito:username") or claims.get("email") or subject)
+        subject=str(subject),
+        username=str(claims.get("cognito:username") or claims.get("email") or subject),
+        request_id=context.get("requestId"),
     )

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from fasttriage.adapters.consumer import Decision, Delivery, RabbitConsumer, Verdict
 from fasttriage.config import Settings
@@ -81,7 +81,7 @@ class JobRunner:
             logger.error("job failed permanently", error=type(exc).__name__)
             metrics.add_metric(name="jobs_failed", unit="Count", value=1)
             return Verdict(Decision.DEAD, f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - any other failure: retry through the broker, bounded
+        except Exception as exc:
             logger.warning("job failed, will retry", error=type(exc).__name__)
             metrics.add_metric(name="jobs_retried", unit="Count", value=1)
             return Verdict(Decision.RETRY, type(exc).__name__)
@@ -118,7 +118,7 @@ def build_summarizer(settings: Settings) -> Summarizer:
     from fasttriage.adapters.watsonx import WatsonxCredentials, WatsonxSummarizer
 
     credentials = WatsonxCredentials(
-        api_key=settings.watsonx_api_key,
+        api_key=SecretStr(settings.watsonx_api_key),
         url=settings.watsonx_url,
         project_id=settings.watsonx_project_id,
         model_id=settings.watsonx_model_id,

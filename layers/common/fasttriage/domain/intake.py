@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -132,11 +132,10 @@ def accept(
     language = assessment.language
 
     if not assessment.red_flags and patient_messages.is_new_case_command(message.body):
-        epoch = patients.start_new_case(key, received_at)
         return IntakeResult(
             job=None,
             reply=patient_messages.text_for(patient_messages.NEW_CASE_CONFIRMED, language),
-            case_epoch=epoch,
+            case_epoch=patients.start_new_case(key, received_at),
         )
 
     if not assessment.red_flags and patient_messages.is_erasure_command(message.body):
@@ -154,6 +153,7 @@ def accept(
             job=job, reply=patient_messages.text_for(patient_messages.ERASURE_CONFIRMED, language)
         )
 
+    epoch: int | None
     try:
         first_contact, epoch = patients.register(key, received_at)
     except RepositoryError:

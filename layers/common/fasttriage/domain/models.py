@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fasttriage.domain.urgency import Urgency
 
-JOB_SCHEMA_VERSION = 1
 SUMMARY_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MESSAGE_SID_PATTERN = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 ACCOUNT_SID_PATTERN = re.compile(r"^AC[0-9a-fA-F]{32}$")
@@ -82,7 +81,7 @@ class TriageJob(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = JOB_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     job_id: str
     kind: JobKind = JobKind.MESSAGE
     received_at: datetime

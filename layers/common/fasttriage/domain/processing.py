@@ -60,8 +60,10 @@ class PatientTombstones(Protocol):
 
 
 class StoredObjectLike(Protocol):
-    key: str
-    version_id: str | None
+    @property
+    def key(self) -> str: ...
+    @property
+    def version_id(self) -> str | None: ...
 
 
 class ObjectStore(Protocol):

@@ -730,9 +730,12 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     if "airway_swelling" in f:
         flags["anaphylaxis"] = ev("airway_swelling", "allergen")
     elif "face_swelling" in f:
-        if "allergen" in f and ("breathing_mild" in f or "breathing_severe" in f):
-            flags["anaphylaxis"] = ev("face_swelling", "allergen")
-        elif "allergen" in f or "breathing_mild" in f or "breathing_severe" in f:
+        if (
+            ("allergen" in f and ("breathing_mild" in f or "breathing_severe" in f))
+            or "allergen" in f
+            or "breathing_mild" in f
+            or "breathing_severe" in f
+        ):
             flags["anaphylaxis"] = ev("face_swelling", "allergen")
         else:
             flags["facial_swelling"] = ev("face_swelling")

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 
 def repo_root() -> Path:
@@ -19,7 +20,7 @@ def repo_root() -> Path:
     return Path.cwd()
 
 
-def load_function(name: str, *, fresh: bool = False) -> ModuleType:
+def load_function(name: str, *, fresh: bool = False) -> Any:
     """functions/<name>/app.py as module `fasttriage_fn_<name>`; `fresh` re-imports (new cold start)."""
     module_name = f"fasttriage_fn_{name}"
     if not fresh and module_name in sys.modules:

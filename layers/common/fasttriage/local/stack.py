@@ -55,6 +55,8 @@ class LocalStack:
     env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> LocalStack:
+        import logging
+
         import mongomock
         from moto.server import ThreadedMotoServer
 
@@ -64,8 +66,6 @@ class LocalStack:
         from fasttriage.local.lambdas import load_function
         from fasttriage.wiring import DoctorsDependencies
         from fasttriage.worker import build_runner
-
-        import logging
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log names S3 keys
         self.port = self.port or free_port()
@@ -101,9 +101,9 @@ class LocalStack:
         self.db = self.mongo[self.settings.mongo_db_name]
 
         self.runner = build_runner(self.settings, mongo_db=self.db, s3=self.s3)
-        self.webhook = load_function("webhook", fresh=True)
+        self.webhook: Any = load_function("webhook", fresh=True)
         self.webhook.deps.patients = self.runner.ports.patients
-        self.doctors = load_function("presign", fresh=True)
+        self.doctors: Any = load_function("presign", fresh=True)
         self.doctors.deps = DoctorsDependencies(
             settings=self.doctors.settings,
             cases=self.runner.repository,

@@ -1,0 +1,84 @@
+"""The doctors' console: one static page (index.html), served by the doctors' API at GET /console.
+
+The page signs in one of two ways, chosen per request by the API:
+- "dev": the local stack's documented POST /dev/sign-in (only when served by the local gateway);
+- "cognito": the Cognito hosted UI (authorization code + PKCE), built from COGNITO_DOMAIN and
+  COGNITO_CLIENT_ID. Those are public values (a hosted-UI domain and a public app client id).
+
+The configuration goes into the page as a JSON data block (never executed); the page's own script and
+style are pinned by hash in the Content-Security-Policy, so no other script can run on it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel
+
+CONFIG_PLACEHOLDER = "{{CONFIG_JSON}}"
+
+
+class ConsoleConfig(BaseModel):
+    sign_in: Literal["dev", "cognito"]
+    cognito_domain: str | None = None  # e.g. https://fasttriage-dev.auth.us-east-1.amazoncognito.com
+    cognito_client_id: str | None = None
+
+    @classmethod
+    def for_request(cls, *, local_gateway: bool) -> ConsoleConfig:
+        if local_gateway:
+            return cls(sign_in="dev")
+        domain = os.environ.get("COGNITO_DOMAIN") or None
+        if domain and not domain.startswith("https://"):
+            domain = f"https://{domain}"
+        return cls(sign_in="cognito", cognito_domain=domain, cognito_client_id=os.environ.get("COGNITO_CLIENT_ID"))
+
+
+@cache
+def _template() -> str:
+    return resources.files(__package__).joinpath("index.html").read_text(encoding="utf-8")
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+@cache
+def _content_security_policy() -> str:
+    page = _template()
+    scripts = [m for m in re.findall(r"<script>(.*?)</script>", page, flags=re.S)]
+    styles = re.findall(r"<style>(.*?)</style>", page, flags=re.S)
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src " + " ".join(_sha256(s) for s in scripts),
+            "style-src " + " ".join(_sha256(s) for s in styles),
+            "connect-src 'self' https://*.amazoncognito.com",
+            "img-src 'self' data:",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ]
+    )
+
+
+def render(config: ConsoleConfig) -> str:
+    """The page with its configuration embedded as inert JSON ('<' escaped so it cannot close the tag)."""
+    data = json.dumps(config.model_dump()).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _template().replace(CONFIG_PLACEHOLDER, data)
+
+
+def headers() -> dict[str, str]:
+    return {
+        "Content-Security-Policy": _content_security_policy(),
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+    }

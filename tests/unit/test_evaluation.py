@@ -1,0 +1,115 @@
+"""The vignette evaluation: the figures clinicians and the lead rely on to trust the engine."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from fasttriage.domain.urgency import Urgency
+from fasttriage.evaluation import (
+    EMERGENCY_RECALL_TARGET,
+    FALSE_EMERGENCY_RATE_TARGET,
+    Vignette,
+    VignetteError,
+    default_dir,
+    evaluate,
+    evaluate_set,
+    load_vignettes,
+    main,
+)
+
+MIN_TUNING = 150
+MIN_HOLDOUT = 120
+
+
+def write(directory: Path, name: str, rows: list[dict[str, object]]) -> None:
+    (directory / f"{name}.jsonl").write_text(
+        "\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8"
+    )
+
+
+def test_holdout_set_meets_the_emergency_recall_and_false_emergency_targets() -> None:
+    report = evaluate_set("holdout")
+
+    assert report.emergency_recall >= EMERGENCY_RECALL_TARGET, [m.id for m in report.misses]
+    assert report.false_emergency_rate <= FALSE_EMERGENCY_RATE_TARGET, [f.id for f in report.false_alarms]
+    assert report.meets_targets
+
+
+def test_tuning_set_meets_the_same_targets() -> None:
+    assert evaluate_set("tuning").meets_targets
+
+
+def test_vignette_sets_are_large_enough_and_cover_three_languages_and_negatives() -> None:
+    for name, minimum in (("tuning", MIN_TUNING), ("holdout", MIN_HOLDOUT)):
+        vignettes = load_vignettes(default_dir() / f"{name}.jsonl")
+        assert len(vignettes) >= minimum
+        assert {vignette.language for vignette in vignettes} == {"en", "es", "pt"}
+        assert sum(vignette.expected is None for vignette in vignettes) >= len(vignettes) // 5
+        assert len({vignette.id for vignette in vignettes}) == len(vignettes)
+
+
+def test_tuning_and_holdout_share_no_text() -> None:
+    tuning = {v.text.casefold() for v in load_vignettes(default_dir() / "tuning.jsonl")}
+    holdout = {v.text.casefold() for v in load_vignettes(default_dir() / "holdout.jsonl")}
+    assert not tuning & holdout
+
+
+def test_figures_count_misses_and_false_alarms_by_id() -> None:
+    vignettes = [
+        Vignette("caught", "crushing chest pain", Urgency.EMERGENCY, "en"),
+        Vignette("missed", "i feel a bit off", Urgency.EMERGENCY, "en"),
+        Vignette("false", "i cant breathe", None, "en"),
+        Vignette("quiet", "mild cough", None, "en"),
+        Vignette("urgent", "blood in my poo", Urgency.URGENT, "en"),
+    ]
+    report = evaluate("test", vignettes)
+
+    assert report.emergency_recall == 0.5
+    assert report.false_emergency_rate == pytest.approx(1 / 3)
+    assert report.urgent_recall == 1.0
+    assert [outcome.id for outcome in report.misses] == ["missed"]
+    assert [outcome.id for outcome in report.false_alarms] == ["false"]
+    assert not report.meets_targets
+
+
+def test_main_exits_1_when_holdout_misses_targets_and_prints_ids_not_texts(tmp_path: Path) -> None:
+    write(tmp_path, "holdout", [{"id": "h1", "text": "secret words only", "expected_urgency": "emergency"}])
+    out = io.StringIO()
+
+    code = main(["--set", "holdout", "--dir", str(tmp_path)], out=out, err=io.StringIO())
+
+    assert code == 1
+    assert "miss         h1: expected emergency, got none" in out.getvalue()
+    assert "secret words" not in out.getvalue()
+
+
+def test_main_exits_0_when_holdout_meets_targets(tmp_path: Path) -> None:
+    write(tmp_path, "holdout", [{"id": "h1", "text": "no puedo respirar", "expected_urgency": "emergency"}])
+
+    assert main(["--set", "holdout", "--dir", str(tmp_path)], out=io.StringIO(), err=io.StringIO()) == 0
+
+
+def test_a_poor_tuning_set_alone_does_not_fail_the_run(tmp_path: Path) -> None:
+    write(tmp_path, "tuning", [{"id": "t1", "text": "nothing here", "expected_urgency": "emergency"}])
+
+    assert main(["--set", "tuning", "--dir", str(tmp_path)], out=io.StringIO(), err=io.StringIO()) == 0
+
+
+def test_malformed_vignette_file_is_reported_with_its_line_and_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "holdout.jsonl").write_text('{"id": "a", "text": "x", "expected_urgency": "soon"}\n')
+    err = io.StringIO()
+
+    assert main(["--set", "holdout", "--dir", str(tmp_path)], out=io.StringIO(), err=err) == 2
+    assert "holdout.jsonl line 1" in err.getvalue()
+
+
+def test_missing_vignette_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(VignetteError, match="cannot read"):
+        load_vignettes(tmp_path / "absent.jsonl")
+
+
+def test_default_dir_is_the_repositorys_vignette_folder() -> None:
+    assert (default_dir() / "holdout.jsonl").is_file()
