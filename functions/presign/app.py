@@ -1,29 +1,42 @@
-"""The doctors' API: health, and short-lived presigned report URLs for members of the doctors' group."""
+"""The doctors' API: the triage queue, one case, status edits, report links and the console page."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Depends, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from fasttriage import console
 from fasttriage.auth import Doctor, Forbidden, Unauthenticated, doctor_from_event
 from fasttriage.config import Settings
 from fasttriage.domain import cases
-from fasttriage.domain.errors import InvalidRequest, NotFound
+from fasttriage.domain.errors import InvalidRequest, NotFound, TransientError
 from fasttriage.http import error_response
 from fasttriage.observability import logger, metrics, tracer
 from fasttriage.wiring import DoctorsDependencies
 
 settings = Settings.from_env()
 deps = DoctorsDependencies.from_settings(settings)
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(enable_validation=True)
+LOCAL_GATEWAY_STAGE = "local"  # fasttriage.local.gateway's stage; a deployed API's stage is dev or prod
 
 
-def _doctor() -> Doctor:
+def current_doctor() -> Doctor:
     doctor = doctor_from_event(app.current_event.raw_event, settings.doctors_group)
     logger.append_keys(doctor=doctor.subject)
     return doctor
+
+
+Caller = Annotated[Doctor, Depends(current_doctor)]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @app.get("/health")
@@ -31,17 +44,59 @@ def health() -> dict:
     return {"status": "ok"}
 
 
+@app.get("/console")
+def console_page() -> Response[str]:
+    local = app.current_event.request_context.stage == LOCAL_GATEWAY_STAGE
+    config = console.ConsoleConfig.for_request(local_gateway=local)
+    return Response(200, "text/html; charset=utf-8", console.render(config), headers=console.headers(config))
+
+
+@app.get("/summaries")
+def list_summaries(
+    doctor: Caller,
+    urgency: Annotated[str | None, Query(max_length=80)] = None,
+    status: Annotated[str | None, Query(max_length=80)] = None,
+    since: Annotated[datetime | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=cases.MAX_LIMIT)] = cases.DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict:
+    query = cases.queue_query(urgency=urgency, status=status, since=since, limit=limit, cursor=cursor)
+    page = cases.list_queue(query, doctor=doctor, cases=deps.cases, audit=deps.cases, now=_now())
+    return page.model_dump(mode="json")
+
+
+@app.get("/summaries/<summary_id>")
+def get_summary(summary_id: str, doctor: Caller) -> dict:
+    return cases.case_detail(
+        summary_id, doctor=doctor, cases=deps.cases, audit=deps.cases, now=_now()
+    ).model_dump(mode="json")
+
+
+@app.patch("/summaries/<summary_id>")
+def update_summary(summary_id: str, doctor: Caller, change: Annotated[cases.StatusChange, Body()]) -> dict:
+    detail = cases.change_status(
+        summary_id, change, doctor=doctor, cases=deps.cases, audit=deps.cases, now=_now()
+    )
+    logger.info(
+        "case status changed", summary_id=summary_id, status=detail.status.value, revision=detail.revision
+    )
+    metrics.add_metric(name="case_status_changes", unit="Count", value=1)
+    return detail.model_dump(mode="json")
+
+
 @app.get("/summaries/<summary_id>/report")
-def report(summary_id: str) -> dict:
-    _doctor()
-    version = cases.parse_version(app.current_event.get_query_string_value("version"))
+def report(
+    summary_id: str, doctor: Caller, version: Annotated[str | None, Query(max_length=10)] = None
+) -> dict:
     link = cases.report_link(
         summary_id,
-        version,
+        cases.parse_version(version),
+        doctor=doctor,
         cases=deps.cases,
         links=deps.links,
+        audit=deps.cases,
         ttl_s=settings.report_url_ttl_seconds,
-        now=datetime.now(UTC),
+        now=_now(),
     )
     logger.info("report link issued", summary_id=summary_id, version=link.version)
     metrics.add_metric(name="report_links_issued", unit="Count", value=1)
@@ -65,6 +120,12 @@ def forbidden(exc: Forbidden) -> Response:
     return error_response(403, "forbidden", str(exc))
 
 
+@app.exception_handler(RequestValidationError)
+def invalid_shape(exc: RequestValidationError) -> Response:
+    problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()]
+    return error_response(400, "invalid_request", "; ".join(problems))
+
+
 @app.exception_handler(InvalidRequest)
 def invalid(exc: InvalidRequest) -> Response:
     return error_response(400, "invalid_request", str(exc))
@@ -73,6 +134,18 @@ def invalid(exc: InvalidRequest) -> Response:
 @app.exception_handler(NotFound)
 def not_found(exc: NotFound) -> Response:
     return error_response(404, "not_found", str(exc))
+
+
+@app.exception_handler(cases.EditConflict)
+def conflict(exc: cases.EditConflict) -> Response:
+    body = {"error": exc.code, "message": str(exc), "current": exc.current}
+    return Response(409, "application/json", json.dumps(body))
+
+
+@app.exception_handler(TransientError)
+def unavailable(exc: TransientError) -> Response:
+    logger.exception("dependency failed")
+    return error_response(503, "unavailable", "a storage service did not answer; try again shortly")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

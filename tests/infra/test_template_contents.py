@@ -137,7 +137,7 @@ def test_broker_is_reachable_only_from_the_lambdas_and_the_worker_on_5671(resour
 
 def test_no_security_group_accepts_ingress_from_anywhere(resources):
     rules = []
-    for name, body in resources.items():
+    for body in resources.values():
         if body["Type"] == "AWS::EC2::SecurityGroup":
             rules += body["Properties"].get("SecurityGroupIngress", [])
         elif body["Type"] == "AWS::EC2::SecurityGroupIngress":
@@ -345,7 +345,9 @@ def test_worker_service_runs_in_private_subnets_without_public_ip_and_one_task_i
     assert network["Subnets"] == [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]
     assert network["SecurityGroups"] == [{"Ref": "WorkerSecurityGroup"}]
     assert service["LaunchType"] == "FARGATE"
-    assert if_branches(service["DesiredCount"], "IsProd") == ({"Ref": "WorkerMinTasks"}, 1)
+    paused, running = if_branches(service["DesiredCount"], "IsWorkerPaused")
+    assert paused == 0, "WorkerPaused=true stops the worker (first deploy, incidents)"
+    assert if_branches(running, "IsProd") == ({"Ref": "WorkerMinTasks"}, 1)
     breaker = service["DeploymentConfiguration"]["DeploymentCircuitBreaker"]
     assert breaker == {"Enable": True, "Rollback": True}
 
@@ -354,8 +356,14 @@ def test_worker_autoscales_on_queue_depth_per_running_task_in_prod(resources):
     target = resources["WorkerScalableTarget"]
     policy = resources["WorkerQueueDepthScaling"]
     assert target["Condition"] == policy["Condition"] == "IsProd"
-    assert target["Properties"]["MinCapacity"] == {"Ref": "WorkerMinTasks"}
-    assert target["Properties"]["MaxCapacity"] == {"Ref": "WorkerMaxTasks"}
+    assert if_branches(target["Properties"]["MinCapacity"], "IsWorkerPaused") == (
+        0,
+        {"Ref": "WorkerMinTasks"},
+    )
+    assert if_branches(target["Properties"]["MaxCapacity"], "IsWorkerPaused") == (
+        0,
+        {"Ref": "WorkerMaxTasks"},
+    )
     config = policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]
     assert policy["Properties"]["PolicyType"] == "TargetTrackingScaling"
     assert config["TargetValue"] == {"Ref": "WorkerTargetMessagesPerTask"}
@@ -698,7 +706,7 @@ def test_alarms_cover_api_lambda_dlq_backlog_tasks_jobs_and_saturation(resources
     assert template["Parameters"]["DeadLetterQueueName"]["Default"] == DLQ
     backlog, _ = watched["QueueBacklogAlarm"]
     assert {"Name": "Queue", "Value": {"Ref": "QueueName"}} in backlog["Dimensions"]
-    tasks, names = watched["WorkerTasksBelowDesiredAlarm"]
+    _, names = watched["WorkerTasksBelowDesiredAlarm"]
     assert sorted(names) == ["DesiredTaskCount", "RunningTaskCount"]
     assert watched["JobsFailedAlarm"][1] == ["jobs_failed"]
     assert watched["JobsFailedAlarm"][0]["Namespace"] == "FastTriage"
@@ -791,8 +799,40 @@ def test_deploy_workflow_assumes_an_oidc_role_and_deploys_the_image_it_pushed():
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
     assert any(u.startswith("aws-actions/amazon-ecr-login@") for u in uses)
     assert "github.sha" in text
-    assert "sam build" in text and "sam deploy" in text
-    assert "WorkerImageUri=" in text
+    assert "sam build" in text and "infra/deploy.sh" in text
+    assert "--role-arn" in text, "CloudFormation acts with the execution role, not the GitHub role"
+
+
+def test_deploy_script_keeps_samconfig_parameters_and_swaps_in_the_image(tmp_path):
+    import subprocess
+
+    stub = tmp_path / "sam"
+    stub.write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$@"\n')
+    stub.chmod(0o755)
+    result = subprocess.run(
+        [
+            "bash",
+            str(REPO / "infra" / "deploy.sh"),
+            "prod",
+            "111.dkr.ecr/fasttriage-worker:abc123",
+            "WorkerPaused=true",
+            "--",
+            "--no-confirm-changeset",
+        ],
+        env={"SAM_BIN": str(stub), "PATH": "/usr/local/bin:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    args = result.stdout.splitlines()
+    assert args[:3] == ["deploy", "--config-env", "prod"]
+    assert args[-1] == "--no-confirm-changeset"
+    overrides = args[args.index("--parameter-overrides") + 1 : -1]
+    assert "Stage=prod" in overrides
+    assert "WorkerImageUri=111.dkr.ecr/fasttriage-worker:abc123" in overrides
+    assert "WorkerPaused=true" in overrides
+    assert len([o for o in overrides if o.startswith("WorkerImageUri=")]) == 1
 
 
 def test_runbook_walks_phases_zero_to_five_with_smoke_test_rollback_and_dlq():

@@ -235,6 +235,60 @@ def test_fever_and_a_parent_confused_about_the_dose_is_not_sepsis() -> None:
     assert "sepsis_signs" not in codes("my son has a fever and im confused about the dose")
 
 
+def test_numb_arm_with_no_explanation_is_a_stroke_sign() -> None:
+    assert "stroke_signs" in codes("my left arm suddenly went numb")
+
+
+def test_numb_arm_after_sleeping_on_it_is_urgent_not_emergency() -> None:
+    assert codes("my arm is numb from sleeping on it") == {"neuro_symptom_review"}
+
+
+def test_trouble_talking_with_a_lost_voice_is_not_called_a_stroke() -> None:
+    assert floor("i cant talk properly, lost my voice with a cold") is Urgency.URGENT
+
+
+def test_a_child_drinking_vodka_is_poisoning_but_an_adult_drinking_vodka_is_not() -> None:
+    assert "poisoning" in codes("my 18 month old drank some vodka")
+    assert codes("i drank vodka last night and have a headache") == set()
+
+
+def test_eating_before_taking_pills_is_not_poisoning() -> None:
+    assert codes("i ate before taking my pills, is that ok") == set()
+
+
+def test_a_scald_described_as_small_is_urgent_not_emergency() -> None:
+    assert codes("burned my finger with boiling water, small blister") == {"burn_review"}
+
+
+def test_asking_for_a_suicide_helpline_is_urgent_and_feeling_suicidal_is_an_emergency() -> None:
+    assert floor("suicide helpline number please") is Urgency.URGENT
+    assert floor("i am feeling suicidal") is Urgency.EMERGENCY
+
+
+def test_a_car_accident_last_week_raises_no_flag() -> None:
+    assert codes("i was in a car accident last week, need a sick note") == set()
+
+
+def test_a_car_accident_where_no_one_was_hurt_raises_no_flag() -> None:
+    assert codes("small car accident this morning, no one was hurt") == set()
+
+
+def test_ectopic_type_pain_in_early_pregnancy_is_an_emergency() -> None:
+    assert floor("im 10 weeks pregnant with agonising pain low on the right side") is Urgency.EMERGENCY
+
+
+def test_child_working_hard_to_breathe_is_an_emergency() -> None:
+    assert floor("hes breathing really fast and wheezing badly, ribs sucking in") is Urgency.EMERGENCY
+
+
+def test_purple_spots_with_fever_are_meningitis_signs() -> None:
+    assert "meningitis_signs" in codes("fiebre y le salieron manchas moradas en las piernas")
+
+
+def test_an_adults_age_is_not_read_as_a_temperature() -> None:
+    assert "sepsis_signs" not in codes("my 38 yo husband is confused about his pills")
+
+
 # --- context: negation, past, family, hypothetical ----------------------------------------------
 
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import ssl
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
-from pika.exceptions import AMQPError, NackError, UnroutableError
+from pika.exceptions import AMQPError, ConnectionBlockedTimeout, NackError, UnroutableError
 
 from fasttriage.domain.errors import PublishError
 from fasttriage.domain.models import TriageJob
@@ -42,11 +43,11 @@ def delay_queue(delay_s: int) -> str:
 def connection_parameters(url: str, *, heartbeat_s: int = 30, timeout_s: float = 4.0) -> pika.URLParameters:
     params = pika.URLParameters(url)
     params.heartbeat = heartbeat_s
-    params.blocked_connection_timeout = timeout_s * 5
+    params.blocked_connection_timeout = timeout_s
     params.socket_timeout = timeout_s
-    params.stack_timeout = timeout_s * 2
+    params.stack_timeout = timeout_s
     params.connection_attempts = 1
-    if url.startswith("amqps://") and params.ssl_options is None:
+    if url.startswith("amqps://"):  # Amazon MQ: TLS on 5671, certificate and host name verified
         context = ssl.create_default_context()
         params.ssl_options = pika.SSLOptions(context, server_hostname=params.host)
     return params
@@ -95,21 +96,43 @@ def job_properties(job: TriageJob, headers: dict[str, Any] | None = None) -> pik
     )
 
 
-class PublishTimeout(AMQPError):
-    """The broker did not confirm within the bound."""
+class _Confined:
+    """One connection used from one thread only (pika is not thread-safe). Abandoned whole when it hangs."""
 
+    def __init__(self, open_link: Callable[[], tuple[BlockingConnection, BlockingChannel]]) -> None:
+        self._open_link = open_link
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="amqp-publisher")
+        self.connection: BlockingConnection | None = None
+        self.channel: BlockingChannel | None = None
 
-@dataclass
-class _Link:
-    connection: BlockingConnection
-    channel: BlockingChannel
+    def usable_channel(self) -> BlockingChannel:
+        if (
+            self.connection is None
+            or self.connection.is_closed
+            or self.channel is None
+            or self.channel.is_closed
+        ):
+            self.close()
+            self.connection, self.channel = self._open_link()
+        return self.channel
+
+    def close(self) -> None:
+        connection, self.connection, self.channel = self.connection, None, None
+        if connection is not None and connection.is_open:
+            try:
+                connection.close()
+            except (AMQPError, OSError):
+                pass
 
 
 class RabbitPublisher:
     """Publishes persistent, mandatory, confirmed jobs on one connection reused across invocations.
 
-    A stale or closed connection is detected and reopened, with one retry. If the broker does not confirm
-    within `confirm_timeout_s`, PublishError: the caller must answer so that Twilio retries.
+    A stale or closed connection is detected and reopened, with one retry. The whole publish, reconnect
+    included, is bounded by `confirm_timeout_s`: pika blocks without a deadline (a silent broker is only
+    noticed by heartbeats), so the connection lives in its own thread and a publish that does not finish in
+    time is abandoned with its connection. Past the bound: PublishError, and the caller answers so that
+    Twilio retries (a publish that still lands later is deduplicated by the worker on MessageSid).
     """
 
     def __init__(
@@ -119,64 +142,56 @@ class RabbitPublisher:
         self._queue = queue
         self._timeout = confirm_timeout_s
         self._heartbeat = heartbeat_s
-        self._link: _Link | None = None
         self._lock = threading.Lock()
+        self._confined = _Confined(self._open)
 
-    def _open(self) -> _Link:
+    def _open(self) -> tuple[BlockingConnection, BlockingChannel]:
         params = connection_parameters(self._url(), heartbeat_s=self._heartbeat, timeout_s=self._timeout)
         connection = pika.BlockingConnection(params)
         channel = connection.channel()
         channel.confirm_delivery()
         declare_topology(channel, self._queue)
-        return _Link(connection, channel)
+        return connection, channel
 
-    def _usable(self) -> _Link:
-        link = self._link
-        if link is None or link.connection.is_closed or link.channel.is_closed:
-            self.close()
-            link = self._link = self._open()
-        return link
-
-    def _publish_once(self, job: TriageJob, body: bytes) -> None:
-        link = self._usable()
-
-        def expire() -> None:
-            raise PublishTimeout(f"no confirm within {self._timeout}s")
-
-        timer = link.connection.call_later(self._timeout, expire)
-        try:
-            link.channel.basic_publish(
-                exchange="",
-                routing_key=route_for(job, self._queue),
-                body=body,
-                properties=job_properties(job),
-                mandatory=True,
-            )
-        finally:
-            if link.connection.is_open:
-                link.connection.remove_timeout(timer)
+    def _publish_in_thread(self, confined: _Confined, job: TriageJob, body: bytes) -> None:
+        for attempt in (1, 2):
+            try:
+                confined.usable_channel().basic_publish(
+                    exchange="",
+                    routing_key=route_for(job, self._queue),
+                    body=body,
+                    properties=job_properties(job),
+                    mandatory=True,
+                )
+                return
+            except (UnroutableError, NackError) as exc:
+                raise PublishError(f"broker refused the job: {type(exc).__name__}") from exc
+            except ConnectionBlockedTimeout as exc:
+                confined.close()
+                raise PublishError("broker is blocking publishers (resource alarm)") from exc
+            except (AMQPError, OSError) as exc:
+                confined.close()  # stale or broken: reopen once
+                if attempt == 2:
+                    raise PublishError(f"broker unavailable: {type(exc).__name__}") from exc
 
     def publish(self, job: TriageJob) -> None:
         body = job.model_dump_json().encode()
         with self._lock:
+            confined = self._confined
+            future = confined.executor.submit(self._publish_in_thread, confined, job, body)
             try:
-                try:
-                    self._publish_once(job, body)
-                except (UnroutableError, NackError):
-                    raise
-                except (AMQPError, OSError):
-                    self.close()  # stale or broken: reopen once and try again
-                    self._publish_once(job, body)
-            except (UnroutableError, NackError) as exc:
-                raise PublishError(f"broker refused the job: {type(exc).__name__}") from exc
-            except (AMQPError, OSError) as exc:
-                self.close()
-                raise PublishError(f"broker unavailable: {type(exc).__name__}") from exc
+                future.result(timeout=self._timeout)
+            except FutureTimeout as exc:
+                self._confined = _Confined(self._open)  # the hung thread keeps the old connection
+                confined.executor.shutdown(wait=False, cancel_futures=True)
+                raise PublishError(f"no broker confirm within {self._timeout:g}s") from exc
 
     def close(self) -> None:
-        link, self._link = self._link, None
-        if link is not None and link.connection.is_open:
+        with self._lock:
+            confined = self._confined
             try:
-                link.connection.close()
-            except (AMQPError, OSError):
-                pass
+                confined.executor.submit(confined.close).result(timeout=self._timeout)
+            except FutureTimeout:
+                pass  # hung: abandoned, its heartbeat will end it
+            confined.executor.shutdown(wait=False)
+            self._confined = _Confined(self._open)

@@ -20,15 +20,16 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 CONFIG_PLACEHOLDER = "{{CONFIG_JSON}}"
 
 
 class ConsoleConfig(BaseModel):
     sign_in: Literal["dev", "cognito"]
-    cognito_domain: str | None = None  # e.g. https://fasttriage-dev.auth.us-east-1.amazoncognito.com
-    cognito_client_id: str | None = None
+    # e.g. https://fasttriage-dev.auth.us-east-1.amazoncognito.com (it also goes into the CSP: no spaces or ';')
+    cognito_domain: str | None = Field(default=None, pattern=r"^https://[A-Za-z0-9.-]+$")
+    cognito_client_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]+$")
 
     @classmethod
     def for_request(cls, *, local_gateway: bool) -> ConsoleConfig:
@@ -37,7 +38,9 @@ class ConsoleConfig(BaseModel):
         domain = os.environ.get("COGNITO_DOMAIN") or None
         if domain and not domain.startswith("https://"):
             domain = f"https://{domain}"
-        return cls(sign_in="cognito", cognito_domain=domain, cognito_client_id=os.environ.get("COGNITO_CLIENT_ID"))
+        return cls(
+            sign_in="cognito", cognito_domain=domain, cognito_client_id=os.environ.get("COGNITO_CLIENT_ID")
+        )
 
 
 @cache
@@ -50,16 +53,16 @@ def _sha256(text: str) -> str:
 
 
 @cache
-def _content_security_policy() -> str:
+def _content_security_policy(cognito_domain: str | None) -> str:
     page = _template()
-    scripts = [m for m in re.findall(r"<script>(.*?)</script>", page, flags=re.S)]
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
     styles = re.findall(r"<style>(.*?)</style>", page, flags=re.S)
     return "; ".join(
         [
             "default-src 'none'",
             "script-src " + " ".join(_sha256(s) for s in scripts),
             "style-src " + " ".join(_sha256(s) for s in styles),
-            "connect-src 'self' https://*.amazoncognito.com",
+            "connect-src 'self'" + (f" {cognito_domain}" if cognito_domain else ""),
             "img-src 'self' data:",
             "form-action 'none'",
             "frame-ancestors 'none'",
@@ -70,13 +73,18 @@ def _content_security_policy() -> str:
 
 def render(config: ConsoleConfig) -> str:
     """The page with its configuration embedded as inert JSON ('<' escaped so it cannot close the tag)."""
-    data = json.dumps(config.model_dump()).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    data = (
+        json.dumps(config.model_dump())
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
     return _template().replace(CONFIG_PLACEHOLDER, data)
 
 
-def headers() -> dict[str, str]:
+def headers(config: ConsoleConfig) -> dict[str, str]:
     return {
-        "Content-Security-Policy": _content_security_policy(),
+        "Content-Security-Policy": _content_security_policy(config.cognito_domain),
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",

@@ -13,363 +13,61 @@ from fasttriage.domain.models import Language
 
 _WORD = re.compile(r"[a-z]+")
 
-# Words that mostly belong to one language once accents are stripped. Words shared by Spanish and
-# Portuguese ("que", "de", "dor"/"dolor" differ, "com"/"con" differ) only count where they differ.
-_MARKERS: dict[Language, frozenset[str]] = {
-    Language.EN: frozenset(
-        [
-            "the",
-            "i",
-            "im",
-            "my",
-            "me",
-            "is",
-            "are",
-            "was",
-            "were",
-            "have",
-            "has",
-            "had",
-            "it",
-            "its",
-            "to",
-            "of",
-            "and",
-            "in",
-            "with",
-            "not",
-            "no",
-            "dont",
-            "cant",
-            "cannot",
-            "wont",
-            "doesnt",
-            "didnt",
-            "isnt",
-            "what",
-            "should",
-            "do",
-            "if",
-            "my",
-            "he",
-            "she",
-            "his",
-            "her",
-            "him",
-            "they",
-            "this",
-            "that",
-            "pain",
-            "chest",
-            "hurts",
-            "fever",
-            "baby",
-            "son",
-            "daughter",
-            "husband",
-            "wife",
-            "mum",
-            "mom",
-            "dad",
-            "father",
-            "mother",
-            "hi",
-            "hello",
-            "please",
-            "thanks",
-            "thank",
-            "you",
-            "can",
-            "help",
-            "need",
-            "breathe",
-            "breathing",
-            "since",
-            "yesterday",
-            "today",
-            "now",
-            "been",
-            "feel",
-            "feeling",
-            "sick",
-            "bleeding",
-            "took",
-            "after",
-            "for",
-            "from",
-            "get",
-            "got",
-            "just",
-            "like",
-            "really",
-            "very",
-            "bad",
-            "think",
-            "having",
-            "some",
-            "any",
-            "appointment",
-            "clinic",
-        ]
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Common words of each language once accents are stripped; words found in more than one list are
+# dropped from all of them below (they carry no signal).
+_WORD_LISTS: dict[Language, frozenset[str]] = {
+    Language.EN: _words(
+        """
+        the i im my me is are was were have has had it its to of and in with not dont cant cannot
+        wont doesnt didnt isnt what should do if he she his her him they this that pain chest hurts
+        fever baby son daughter husband wife mum mom dad father mother hi hello please thanks thank you
+        can help need breathe breathing since yesterday today now been feel feeling sick bleeding took
+        after for from get got just like really very bad think having some any appointment clinic
+        """
     ),
-    Language.ES: frozenset(
-        [
-            "el",
-            "la",
-            "los",
-            "las",
-            "y",
-            "en",
-            "una",
-            "unos",
-            "unas",
-            "es",
-            "esta",
-            "estoy",
-            "tengo",
-            "tiene",
-            "tienen",
-            "mi",
-            "mis",
-            "me",
-            "muy",
-            "pero",
-            "porque",
-            "dolor",
-            "pecho",
-            "fiebre",
-            "hijo",
-            "hija",
-            "bebe",
-            "nena",
-            "nino",
-            "nina",
-            "mama",
-            "papa",
-            "hola",
-            "gracias",
-            "quiero",
-            "puedo",
-            "puede",
-            "ahora",
-            "ayer",
-            "hoy",
-            "desde",
-            "cuando",
-            "donde",
-            "como",
-            "sangre",
-            "cabeza",
-            "garganta",
-            "respirar",
-            "siento",
-            "duele",
-            "dolores",
-            "mucho",
-            "poco",
-            "tambien",
-            "tampoco",
-            "sin",
-            "nunca",
-            "hace",
-            "anos",
-            "semanas",
-            "embarazada",
-            "qui",
-            "se",
-            "le",
-            "lo",
-            "al",
-            "del",
-            "por",
-            "para",
-            "algo",
-            "nada",
-            "favor",
-            "cita",
-            "necesito",
-            "estaba",
-            "tuve",
-            "tuvo",
-            "esposo",
-            "esposa",
-            "abuelo",
-            "abuela",
-            "usted",
-            "un",
-            "tenido",
-            "cuales",
-            "son",
-            "sintomas",
-            "despues",
-            "cenar",
-            "ardor",
-            "ojo",
-            "izquierdo",
-            "izquierda",
-            "derecho",
-            "derecha",
-            "convulsion",
-            "convulsiones",
-            "mani",
-            "minutos",
-            "garganta",
-            "despues",
-            "cabeza",
-            "brazo",
-            "pierna",
-            "ninos",
-            "nino",
-            "bebes",
-            "esto",
-            "eso",
-            "ese",
-            "hay",
-            "estan",
-            "puedes",
-            "tengo",
-            "tienes",
-            "dolor",
-            "duele",
-        ]
+    Language.ES: _words(
+        """
+        el la los las y en una unos unas es esta estoy tengo tiene tienen mi mis muy pero porque
+        dolor pecho fiebre hijo hija nena nino nina mama papa hola gracias quiero puedo puede
+        ahora ayer hoy cuando donde sangre cabeza respirar siento duele dolores
+        mucho poco tambien tampoco sin hace embarazada le lo al del por para
+        cita necesito estaba tuve tuvo esposo abuelo abuela usted
+        un tenido cuales son sintomas despues cenar ardor ojo izquierdo izquierda derecho derecha
+        brazo pierna ninos bebes esto eso ese hay estan puedes tienes convulsion convulsiones mani
+        si hago abeja pica hincharon ahogo vomito nieto nieta hermano hermana
+        """
     ),
-    Language.PT: frozenset(
-        [
-            "o",
-            "os",
-            "e",
-            "em",
-            "um",
-            "uma",
-            "umas",
-            "uns",
-            "com",
-            "nao",
-            "meu",
-            "minha",
-            "meus",
-            "minhas",
-            "estou",
-            "to",
-            "ta",
-            "tenho",
-            "tem",
-            "muito",
-            "muita",
-            "mas",
-            "porque",
-            "dor",
-            "peito",
-            "febre",
-            "filho",
-            "filha",
-            "bebe",
-            "mae",
-            "pai",
-            "oi",
-            "ola",
-            "obrigado",
-            "obrigada",
-            "quero",
-            "posso",
-            "pode",
-            "agora",
-            "ontem",
-            "hoje",
-            "desde",
-            "quando",
-            "onde",
-            "como",
-            "sangue",
-            "cabeca",
-            "garganta",
-            "respirar",
-            "sinto",
-            "doi",
-            "dores",
-            "pouco",
-            "tambem",
-            "sem",
-            "nunca",
-            "ha",
-            "faz",
-            "anos",
-            "semanas",
-            "gravida",
-            "voce",
-            "pra",
-            "pro",
-            "no",
-            "na",
-            "nos",
-            "nas",
-            "do",
-            "da",
-            "dos",
-            "das",
-            "ao",
-            "isso",
-            "esse",
-            "essa",
-            "ele",
-            "ela",
-            "algo",
-            "nada",
-            "favor",
-            "consulta",
-            "preciso",
-            "estava",
-            "tive",
-            "teve",
-            "marido",
-            "esposa",
-            "avo",
-            "olho",
-            "visao",
-            "esquerdo",
-            "esquerda",
-            "direito",
-            "direita",
-            "cabeca",
-            "braco",
-            "perna",
-            "voces",
-            "tudo",
-            "sinto",
-            "doendo",
-            "dando",
-            "ficou",
-            "fiquei",
-            "estao",
-            "vc",
-            "tou",
-            "tava",
-            "nenem",
-            "crianca",
-            "depois",
-            "fechando",
-            "amendoim",
-            "telhado",
-            "caiu",
-            "fogao",
-            "remedio",
-            "remedios",
-            "convulsao",
-            "minutos",
-        ]
+    Language.PT: _words(
+        """
+        o os e em um uma umas uns com nao meu minha meus minhas estou ta tenho tem muito muita
+        mas dor peito febre filho filha mae pai oi ola obrigado obrigada quero posso pode
+        agora ontem hoje quando onde sangue cabeca respirar sinto doi dores
+        pouco tambem sem faz gravida voce pra pro na nos nas da dos das
+        ao isso esse essa ele ela consulta preciso estava tive teve marido avo
+        olho visao esquerdo esquerda direito direita braco perna voces tudo doendo dando
+        ficou fiquei estao vc tou tava nenem crianca depois fechando amendoim telhado caiu fogao remedio
+        remedios convulsao tomei comprimidos bebeu comeu engoliu vou vai quer irmao irma neto neta
+        """
     ),
 }
-# A word in more than one list ("no", "me", "como", "nada"...) carries no signal: drop it everywhere.
 _AMBIGUOUS = frozenset(
     word
-    for language, words in _MARKERS.items()
+    for language, words in _WORD_LISTS.items()
     for word in words
-    if any(word in other for other_language, other in _MARKERS.items() if other_language is not language)
-) | frozenset({"no", "a", "se", "ha", "he"})
-_MARKERS = {language: words - _AMBIGUOUS for language, words in _MARKERS.items()}
+    if any(word in other for other_language, other in _WORD_LISTS.items() if other_language is not language)
+) | _words("no a me se ha he do to como nada algo favor desde nunca anos semanas bebe garganta minutos")
+_MARKERS: dict[Language, frozenset[str]] = {
+    language: words - _AMBIGUOUS for language, words in _WORD_LISTS.items()
+}
 _SPANISH_LETTERS = frozenset("ñ¿¡")
 _PORTUGUESE_LETTERS = frozenset("ãõç")
 _LETTER_WEIGHT = 2
+_TIE_ORDER = (Language.EN, Language.ES, Language.PT)
 
 
 def _strip_accents(text: str) -> str:
@@ -390,5 +88,4 @@ def detect_language(text: str) -> Language:
     best = max(scores.values())
     if best == 0:
         return Language.EN
-    winners = [language for language in (Language.EN, Language.ES, Language.PT) if scores[language] == best]
-    return winners[0]
+    return next(language for language in _TIE_ORDER if scores[language] == best)

@@ -41,6 +41,7 @@ FLAGS: dict[str, tuple[str, Urgency]] = {
     "severe_breathing_difficulty": ("Severe breathing difficulty", _E),
     "breathlessness": ("Shortness of breath", _U),
     "stroke_signs": ("Stroke signs (face droop, limb weakness or speech trouble)", _E),
+    "neuro_symptom_review": ("Limb numbness/weakness or speech trouble, benign cause suggested", _U),
     "sudden_vision_loss": ("Sudden loss of vision", _E),
     "thunderclap_headache": ("Sudden or worst-ever headache", _E),
     "collapse_unresponsive": ("Collapse or unresponsiveness", _E),
@@ -68,6 +69,7 @@ FLAGS: dict[str, tuple[str, Urgency]] = {
     "meningitis_signs": ("Meningitis signs (non-blanching rash or stiff neck with fever)", _E),
     "poisoning": ("Poisoning or harmful ingestion", _E),
     "severe_burn": ("Severe burn", _E),
+    "burn_review": ("Scald or burn described as small", _U),
     "major_trauma": ("Major trauma", _E),
     "head_injury_loc": ("Head injury with loss of consciousness", _E),
     "sepsis_signs": ("Sepsis signs (fever with confusion, mottled skin, ...)", _E),
@@ -131,13 +133,13 @@ def _clauses(normalized: str, language: Language) -> list[str]:
 
 _NUM = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|a few|several|many|some|un|una|unos|dos|tres|cuatro|cinco|varios|muchos|um|uma|uns|dois|duas|alguns|muitos)"
 _PAST = re.compile(
-    rf"\b{_NUM} (?:years?|yrs?|months?) ago\b"
+    rf"\b{_NUM} (?:years?|yrs?|months?|weeks?) ago\b|\blast week\b|\bla semana pasada\b|\bsemana passada\b"
     r"|\byears ago\b|\blast (?:year|month|summer|winter|spring|autumn|fall)\b|\bin (?:19|20)\d\d\b"
     r"|\bas a (?:child|kid|baby|teen|teenager)\b|\bwhen (?:i|he|she) was (?:a )?(?:child|kid|baby|little|young|teen)"
     r"|\b(?:it|this|that|all) was (?:checked|investigated|treated|fine|normal|nothing)\b|\ball (?:fine|clear|normal)\b"
-    rf"|\bhace {_NUM} (?:anos?|mes|meses)\b|\bano pasado\b|\bde (?:nino|nina|pequeno|pequena|chico|chica|bebe)\b"
+    rf"|\bhace {_NUM} (?:anos?|mes|meses|semanas?)\b|\bano pasado\b|\bde (?:nino|nina|pequeno|pequena|chico|chica|bebe)\b"
     r"|\bcuando era\b|\ben (?:19|20)\d\d\b"
-    rf"|\b(?:ha|faz|fazem) {_NUM} (?:anos?|mes|meses)\b|\bano passado\b|\bquando (?:eu |ele |ela )?era\b"
+    rf"|\b(?:ha|faz|fazem) {_NUM} (?:anos?|mes|meses|semanas?)\b|\bano passado\b|\bquando (?:eu |ele |ela )?era\b"
     r"|\bde (?:crianca|pequeno|pequena)\b|\bem (?:19|20)\d\d\b|\bfoi (?:investigado|tratado|verificado|checado)"
 )
 _RELATIVE = (
@@ -246,7 +248,9 @@ _FINDING_SOURCES: dict[str, str] = {
     # --- chest ---
     "chest_pain": (
         rf"\b{_CHEST} ?{_PAIN}|\b(?:{_PAIN}|pressure|tightness|heaviness|squeezing|weight) (?:in|on|across) {_PRONOUN} {_CHEST}"
-        rf"|\b(?:clutching|holding|grabbing|gripping) {_PRONOUN} {_CHEST}|\b{_CHEST} (?:is |feels |feel )?"
+        rf"|\b(?:clutching|holding|grabbing|gripping) {_PRONOUN} {_CHEST}"
+        rf"|\b(?:heavy|tight|squeezing|crushing|pressing|pressure|burning|sharp) (?:feeling|sensation|pain) (?:\w+ ){{0,5}}{_CHEST}"
+        rf"|\b{_CHEST} (?:is |feels |feel )?(?:really |very |so |a bit |quite |all )(?:tight|heavy|sore|painful|hurting)|\b{_CHEST} (?:is |feels |feel )?"
         r"(?:tight|tightness|heavy|heaviness|pressure|squeezing|crushing|hurts|hurting|sore and tight)"
         rf"|\b(?:tight|heavy|crushing|squeezing) {_CHEST}|\b{_CHEST} (?:feels|is) like"
         r"|\bdolor(?:es)? (?:\w+ ){0,3}(?:en el|del|de|en|al) pecho|\b(?:me|le) (?:aprieta|duele|oprime|pesa|arde) (?:mucho )?el pecho|\bdolor toracico|\bme duele (?:mucho )?el pecho"
@@ -259,7 +263,7 @@ _FINDING_SOURCES: dict[str, str] = {
     "cardiac_quality": (
         r"\b(?:crushing|crush|squeezing|squeeze|pressure|heavy|heaviness|tight|tightness|elephant|"
         r"sitting on (?:my|his|her) chest|vice|band around)\b"
-        r"|\b(?:radiat\w*|spread\w*|going|goes|moving|shooting|travel\w*|down) (?:down |up |into |to )?"
+        r"|\b(?:radiat\w*|spread\w*|going|goes|moving|shooting|travel\w*|down) (?:(?:down|up|into|to|up into|down into|up to|down to|through to) )?"
         rf"(?:{_PRONOUN} )?(?:left )?(?:arm|arms|jaw|neck|shoulder|back)\b"
         r"|\b(?:left arm|jaw) (?:pain|hurts|ache|aching|numb|tingl\w*)|\bjaw pain|\bpain in (?:my |his |her )?(?:jaw|left arm)"
         r"|\b(?:grey|gray|pale) and (?:sweaty|clammy)"
@@ -290,7 +294,10 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\b(?:lips?|face|mouth|fingers|skin) (?:are |is |went |going |turning |gone |look |looks )?(?:blue|purple|grey|gray)\b"
         r"|\b(?:turning|going|gone|went) (?:blue|purple)\b|\bchoking\b|\bcant (?:speak|talk|finish) (?:in )?(?:full |whole )?sentences|\bcan barely (?:talk|speak)"
         rf"|\bcant catch {_PRONOUN}? ?breath|\binhaler (?:isnt|is not|not|doesnt|does not|wont) (?:help|work)\w*|\bsevere asthma"
-        r"|\basthma attack|\bbreathless at rest|\b(?:severe|really bad|very bad|extreme|serious) (?:shortness of breath|breathing (?:problems?|difficulty|trouble))"
+        r"|\basthma attack|\bwheezing (?:really |very )?(?:badly|bad|loudly)|\b(?:ribs|chest|tummy|skin between (?:his|her) ribs) (?:is |are )?sucking in"
+        r"|\bsucking in (?:under|between|at) (?:his|her|the) ribs|\brecession\b|\bgrunting\b|\bbreathing (?:really |very |super )?fast and (?:wheez\w*|struggl\w*|grunt\w*)"
+        r"|\b(?:se le )?hunden las costillas|\bcostillas (?:hundidas|se hunden|se le marcan)|\bcostelas (?:afundando|aparecendo|marcando)|\btiragem"
+        r"|\brespirando (?:muito|muy) rapido|\brespira (?:muito|muy) rapido|\bbreathless at rest|\b(?:severe|really bad|very bad|extreme|serious) (?:shortness of breath|breathing (?:problems?|difficulty|trouble))"
         r"|\b(?:no puedo|no puede|no podia|no consigo|no logra|sin poder) respirar|\bno respira\b|\bdejo de respirar"
         r"|\b(?:me|se|le) (?:esta )?(?:ahoga|ahogo|ahogando|asfixia|asfixiando)\b|\bahogandose|\basfixia"
         r"|\blabios (?:morados|azules|azulados|roxos|azulados)|\bse (?:esta )?poniendo (?:morado|azul)|\bcrisis (?:de )?asma"
@@ -312,20 +319,34 @@ _FINDING_SOURCES: dict[str, str] = {
         r"\b(?:face|mouth|smile) (?:is |was |has |went |looks |seems )?(?:drooping|droopy|dropped|dropping|droop|twisted|crooked|lopsided|fallen)"
         r"|\b(?:drooping|droopy|crooked|lopsided) (?:face|mouth|smile)|\bone side of (?:my|his|her|the) (?:face|body)"
         r"|\b(?:cant|can not|cannot|unable to) (?:move|lift|feel|use) (?:my|his|her) (?:left |right )?(?:arm|leg|hand|side|face)"
-        r"|\b(?:arm|leg|hand|side) (?:\w+ ){0,2}(?:weak|numb|limp|dead|heavy|floppy)\b"
         r"|\b(?:weakness|numbness|numb) (?:in|on|down) (?:one|the left|the right|my left|my right|his left|his right|her left|her right) "
         r"|\bslurr\w*|\b(?:speech|talking|words) (?:is |are |sounds? )?(?:slurred|weird|strange|garbled|jumbled|wrong|funny)"
         r"|\b(?:words|speech|talking) (?:\w+ ){0,4}(?:jumbled|garbled|slurred|mixed up|muddled|nonsense)"
-        r"|\bwords (?:come|coming|came) out wrong|\bcant (?:speak|talk|get (?:my|his|her) words out) (?:properly|right|clearly)"
-        r"|\b(?:trouble|difficulty|problems?) (?:speaking|talking|finding words)"
+        r"|\bwords (?:come|coming|came) out wrong|\bcant get (?:my|his|her) words out|\b(?:trouble|difficulty|problems?) finding words"
         r"|\b(?:se le|se me) (?:torcio|tuerce|cayo|desvio) (?:la boca|la cara)|\bboca (?:torcida|torcido|caida|desviada)"
         r"|\bcara (?:caida|torcida|dormida|paralizada|desviada)|\bun lado de la cara"
         r"|\bno (?:puedo|puede) mover (?:el|la|mi|su) (?:brazo|pierna|mano|lado)|\bno (?:siento|siente) (?:el|la|mi|su) (?:brazo|pierna|cara|mano)"
-        r"|\b(?:brazo|pierna|mano) (?:derecho|derecha|izquierdo|izquierda)? ?(?:dormido|dormida|debil|sin fuerza|paralizado|paralizada)"
-        r"|\bhabla (?:arrastrada|rara|enredada|trabada)|\barrastra las palabras|\bno (?:puede|puedo) hablar (?:bien|claro)|\bno le salen las palabras"
-        r"|\bboca torta|\brosto (?:torto|caido|paralisado)|\b(?:braco|perna|mao) (?:direito|direita|esquerdo|esquerda)? ?(?:fraco|fraca|dormente|sem forca|paralisad\w*|mole)"
+        r"|\b(?:brazo|pierna|mano) (?:derecho|derecha|izquierdo|izquierda)? ?(?:paralizado|paralizada)"
+        r"|\bhabla (?:arrastrada|rara|enredada|trabada)|\barrastra las palabras|\bno le salen las palabras"
+        r"|\bboca torta|\brosto (?:torto|caido|paralisado)|\b(?:braco|perna|mao) (?:direito|direita|esquerdo|esquerda)? ?paralisad\w*"
         r"|\bnao (?:consigo|consegue) (?:mexer|mover|levantar) (?:o|a|meu|minha) (?:braco|perna|mao)|\bnao (?:sinto|sente) (?:o|a|meu|minha) (?:braco|perna|rosto|mao)"
-        r"|\bfala (?:enrolada|arrastada|embolada|estranha|travada)|\benrolando a lingua|\bnao (?:consegue|consigo) falar (?:direito|bem)"
+        r"|\bfala (?:enrolada|arrastada|embolada|estranha|travada)|\benrolando a lingua"
+    ),
+    # Stroke-like symptoms that have common benign explanations ("slept on my arm", "lost my voice"):
+    # emergency unless the message gives such an explanation.
+    "stroke_soft": (
+        r"\b(?:arm|leg|hand|side|face) (?:\w+ ){0,2}(?:weak|numb|limp|dead|heavy|floppy|tingly)\b"
+        r"|\bcant (?:speak|talk) (?:properly|right|clearly|normally)|\b(?:trouble|difficulty|problems?) (?:speaking|talking)"
+        r"|\b(?:brazo|pierna|mano|cara) (?:derecho|derecha|izquierdo|izquierda)? ?(?:dormid[oa]|debil|sin fuerza|entumecid[oa])"
+        r"|\bno (?:puede|puedo) hablar (?:bien|claro|normal)|\bdificultad para hablar"
+        r"|\b(?:braco|perna|mao|rosto) (?:direito|direita|esquerdo|esquerda)? ?(?:fraco|fraca|dormente|sem forca|mole|formigando)"
+        r"|\bnao (?:consegue|consigo) falar (?:direito|bem|normal)|\bdificuldade (?:para|pra|de) falar"
+    ),
+    "benign_explanation": (
+        r"\b(?:slept|sleeping|lying|lay|lain) on (?:it|my|his|her)|\bpins and needles|\b(?:lost|losing) (?:my|his|her) voice|\bhoarse"
+        r"|\bsore throat|\blaryngitis|\bafter (?:the |my |his |her )?(?:jab|vaccine|vaccination|injection|flu jab|gym|workout|dentist)"
+        r"|\bcarpal tunnel|\bdormi (?:encima|sobre|em cima)|\bdormido encima|\bsin voz|\bafonia|\bronquera|\brouc[oa]|\brouquidao|\bsem voz"
+        r"|\bdel dentista|\bdo dentista|\banestesia"
     ),
     "vision_loss": (
         r"\b(?:lost|losing|loss of) (?:the |my |his |her |all )?(?:vision|sight|eyesight)"
@@ -364,7 +385,7 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\bnao (?:consigo|conseguimos) acorda\w*|\bapagou\b"
     ),
     "fainted": (
-        r"\b(?:collapsed|collapse|collapsing|passed out|passing out|fainted|fainting|faint|blacked out|keeled over)\b"
+        r"\b(?:collapsed|collapse|collapsing|passed out|passing out|fainted|blacked out|keeled over)\b"
         r"|\b(?:se )?desmay\w*|\bdesmai\w*|\bdesfalec\w*|\bcaiu desmaiad\w*"
     ),
     "recovered": (
@@ -395,6 +416,7 @@ _FINDING_SOURCES: dict[str, str] = {
         rf"\b(?:wont|won t|will not|cant|cannot|doesnt|does not|isnt|not|never) stop(?:ping)? {_BLEED}"
         rf"|\b{_BLEED} (?:\w+ )?(?:wont|will not|doesnt|does not|isnt|is not|not) (?:stop|stopping|slowing)"
         rf"|\b{_BLEED} (?:very )?(?:heavily|heavy|a lot|lots|loads|badly|profusely|everywhere|non ?stop|like crazy|so much|too much)"
+        r"|\b(?:bleed\w*|nosebleed|nose bleed|cut|wound|blood) (?:\w+ ){0,5}(?:that |which |and it )?(?:wont|will not|doesnt|does not|isnt|cant|hasnt) stop"
         r"|\bheavy bleeding|\bblood everywhere|\bpouring (?:with )?blood|\bspurting|\bgushing|\bsoak\w* (?:\w+ ){0,2}(?:towels?|pads?|through)"
         r"|\b(?:losing|lost) (?:a lot of|lots of|so much) blood|\b(?:a lot|lots|so much|loads) of blood|\bhaemorrhag\w*|\bhemorrhag\w*"
         r"|\bno (?:para|deja|dejaba) de sangrar|\bsangr\w* (?:\w+ )?(?:mucho|muchisimo|sin parar|a chorros|demasiado|abundante)"
@@ -427,7 +449,7 @@ _FINDING_SOURCES: dict[str, str] = {
     ),
     # --- allergy ---
     "airway_swelling": (
-        r"\bthroat (?:\w+ ){0,2}(?:closing|closed|tight|tightening|swelling|swollen|swelled)|\bclos\w* (?:up )?(?:my|his|her) throat"
+        r"\bthroat (?:\w+ ){0,2}(?:closing|closed|tight|tightening|swelling up|swollen shut)|\bclos\w* (?:up )?(?:my|his|her) throat"
         r"|\btongue (?:\w+ )?(?:swelling|swollen|swelled|swell|puffing|puffed)|\bswollen tongue|\bswelling (?:of|in) (?:the |my |his |her )?(?:tongue|throat)"
         r"|\banaphyla\w*|\bepi ?pen|\ballergic (?:reaction|shock) (?:\w+ ){0,4}(?:breath|throat|tongue)"
         r"|\bgarganta (?:\w+ ){0,2}(?:cerrando|cierra|cerrada|hinchad\w*|hinchando|inflamad\w* de golpe)|\bse me (?:esta )?(?:hinchando|cerrando|hincho|cerro) la garganta"
@@ -437,10 +459,14 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\bgarganta (?:\w+ ){0,2}(?:fechando|fechou|fechada|inchad\w*|inchando)|\blingua (?:\w+ )?(?:inchad\w*|inchando|inchou)"
         r"|\binchou (?:a )?(?:lingua|garganta)|\bchoque anafil\w*|\bchoque alergico|\bshock anafil\w*"
     ),
+    "throat_swelling": (
+        r"\bthroat (?:is |feels |getting |has )?(?:swelling|swollen|swelled)|\bswollen throat"
+        r"|\bgarganta (?:\w+ )?(?:hinchad\w*|inflamad\w*|inchad\w*)"
+    ),
     "face_swelling": (
-        r"\b(?:lips?|face|eyes|eyelids|mouth) (?:\w+ )?(?:swelling|swollen|swelled|puffing|puffy|puffed)|\bswollen (?:lips?|face)"
-        r"|\blabios? (?:\w+ )?(?:hinchad\w*|hinchando|inchad\w*|inchando|inchou)|\bcara (?:\w+ )?(?:hinchad\w*|hinchando)"
-        r"|\b(?:hincho|hinchando) (?:\w+ )?(?:los labios|la cara)|\brosto (?:\w+ )?(?:inchad\w*|inchando)|\binchou (?:os labios|o rosto|a boca)"
+        r"\b(?:lips?|face|mouth) (?:\w+ )?(?:swelling|swollen|swelled|puffing|puffy|puffed)|\bswollen (?:lips?|face)"
+        r"|\blabios? (?:\w+ )?(?:hinch\w*|inch\w*)|\bcara (?:\w+ )?hinch\w*|\b(?:hinch\w*|inch\w*) (?:\w+ )?(?:los |os )?(?:labios|rosto|cara|boca)"
+        r"|\brosto (?:\w+ )?inch\w*|\binchou (?:os labios|o rosto|a boca)"
     ),
     "allergen": (
         r"\b(?:stung|sting|bee|wasp|hornet|peanuts?|nuts?|shellfish|prawns?|shrimp|allerg\w*|penicillin|antibiotic|ate|eating)\b"
@@ -449,7 +475,8 @@ _FINDING_SOURCES: dict[str, str] = {
     ),
     # --- mental health ---
     "suicide_intent": (
-        r"\b(?:kill|killing|end|ending|take|taking) (?:myself|meself|my self|my (?:own )?life)\b|\bend it all\b|\bsuicid\w*(?! thoughts| ideas)"
+        r"\b(?:kill|killing|end|ending|take|taking) (?:myself|meself|my self|my (?:own )?life)\b|\bend it all\b|\bsuicidal\b(?! thoughts| ideas)"
+        r"|\b(?:commit|committing|attempt|attempted|attempting) suicide|\bsuicide (?:plan|note|attempt)"
         r"|\b(?:going to|gonna|will|plan to|planning to) (?:die|end it)\b|\bhave the pills ready"
         r"|\b(?:matarme|suicidarme|quitarme la vida|acabar con mi vida|me voy a matar|me quiero matar|quiero matarme)\b"
         r"|\bme matar\b|\bme mato\b|\bvou me matar\b|\btirar (?:a )?minha (?:propria )?vida|\bacabar com (?:a )?minha vida|\bquero me matar"
@@ -462,7 +489,7 @@ _FINDING_SOURCES: dict[str, str] = {
     ),
     "suicide_passive": (
         r"\b(?:want|wanna|wish) (?:to )?(?:die|be dead|i was dead|i were dead|i wasnt here|to disappear)\b|\bbetter off (?:dead|without me)"
-        r"|\bdont want to (?:live|be alive|be here|wake up)|\bno reason to live|\bsuicidal (?:thoughts|ideas)|\bthoughts of (?:suicide|dying)"
+        r"|\bsuicide\b|\bdont want to (?:live|be alive|be here|wake up)|\bno reason to live|\bsuicidal (?:thoughts|ideas)|\bthoughts of (?:suicide|dying)"
         r"|\bno quiero (?:vivir|seguir viviendo|estar aqui|despertar)|\bquiero morir|\bme quiero morir|\bmejor no estar aqui|\bmejor (?:si )?no existiera"
         r"|\bnao quero (?:mais )?(?:viver|acordar|estar aqui)|\bquero morrer|\bmelhor (?:se eu )?nao estar aqui|\bmelhor sem mim|\bpensamentos suicidas"
         r"|\bideas suicidas|\bpienso en (?:morir|matarme|suicid\w*)"
@@ -475,9 +502,10 @@ _FINDING_SOURCES: dict[str, str] = {
     ),
     "overdose": (
         r"\boverdos\w*|\bod ?d\b|\btook (?:a |the |my )?(?:whole|entire|full) (?:packet|pack|box|bottle|strip)"
-        r"|\b(?:took|swallowed|taken) (?:all|lots|loads|too many|a lot|a bunch|a handful|handfuls|\d{2,}) (?:of )?(?:my |the |his |her )?"
+        r"|\b(?:took|swallowed|taken|has taken|had) (?:all|lots|loads|a load|too many|a lot|a bunch|a handful|handfuls|\d{2,}) (?:of )?(?:my |the |his |her |their )?(?:\w+ )?"
         r"(?:pills|tablets|meds|medication|medicine|paracetamol|sleeping|painkillers|antidepressants)"
         r"|\bsobredosis|\b(?:me tome|se tomo|tome|tomo) (?:todas|todo|muchas|un monte de|una caja|un frasco|el frasco)"
+        r"|\b(?:tomei|tomou|engoli|engoliu|tome|tomo|se tomo|me tome|trague)(?: uns| unos| mais de| mas de)? (?:\d{2,}|vinte|trinta|quarenta|cincuenta|cinquenta|veinte|treinta|cuarenta) (?:\w+ )?(?:comprimidos|pastillas|pilulas|capsulas|remedios|tabletas)"
         r"|\bsobredose|\b(?:tomei|tomou|engoli|engoliu) (?:uma caixa|todos|todas|muitos|muitas|um monte|uma cartela|o frasco|a caixa)"
     ),
     # --- pregnancy ---
@@ -503,6 +531,10 @@ _FINDING_SOURCES: dict[str, str] = {
     "abdominal_pain": (
         r"\b(?:stomach|belly|tummy|abdominal|abdomen|lower abdominal|pelvic|tummie) ?(?:pain|pains|ache|cramps?|hurts)"
         r"|\b(?:pain|cramps?) in (?:my |her |the )?(?:stomach|belly|tummy|abdomen)"
+        r"|\b(?:pain|cramps?) (?:\w+ ){0,2}(?:low|lower) (?:down|on (?:the|my|her) (?:left|right)|in (?:my|the|her) (?:belly|tummy|stomach|abdomen|pelvis))"
+        r"|\b(?:lower|low) (?:right |left )?(?:side|belly|tummy|abdomen) (?:pain|hurts|ache)|\bpelvic pain"
+        r"|\bdolor (?:\w+ ){0,3}(?:bajo vientre|en el lado (?:derecho|izquierdo) de la (?:barriga|panza))|\bdolor de ovario"
+        r"|\bdor (?:\w+ ){0,3}(?:no pe da barriga|embaixo da barriga|no baixo ventre|do lado (?:direito|esquerdo) da barriga)"
         r"|\bdolor (?:\w+ ){0,3}(?:de|en la|en el|del) (?:barriga|panza|vientre|abdomen|estomago|tripa)|\bdolor abdominal"
         r"|\bme duele (?:mucho )?(?:la barriga|la panza|el vientre|el estomago)|\bcolicos? (?:fuertes?)?"
         r"|\bdor (?:\w+ ){0,3}(?:na|de|no) (?:barriga|abdomen|abdome|estomago|ventre|pe da barriga)|\bdor abdominal|\bcolica"
@@ -511,7 +543,8 @@ _FINDING_SOURCES: dict[str, str] = {
     "fever": (
         r"\b(?:fever|fevers|feverish|febrile|high temp\w*|temperature|a temp|hot to (?:the )?touch|burning up)\b"
         r"|\b(?:fiebre|calentura|febricula|febril)\b|\b(?:febre|febril|febrao)\b"
-        r"|\b(?:3[89]|4[0-2])(?:[.,]\d)? ?(?:c|degrees|grados|graus|o)?\b(?! ?(?:weeks|wks|wk|w|semanas|sem|years|yrs|anos|mins|minutes|minutos|kg|lbs))"
+        r"|\b(?:3[89]|4[0-2])[.,]\d\b(?! ?(?:weeks|wks|wk|semanas|kg|lbs|cm))|\b(?:3[89]|4[0-2]) ?(?:c|degrees|grados|graus)\b"
+        r"|\btemp\b"
     ),
     "infant": (
         r"\b(?:\d|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) ?(?:weeks?|wks?|wk) old"
@@ -531,15 +564,19 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\b(?:manchas|puntos|pintas|ronchas|sarpullido|erupcion) (?:\w+ ){0,6}no (?:desaparece|desaparecen|se van|se va|se quita|se quitan|blanquea|palidece)"
         r"|\b(?:manchas|pontos|pintas|bolinhas|vermelhidao) (?:\w+ ){0,6}nao (?:some|somem|desaparece|desaparecem|sai|saem|clareia|clareiam)"
     ),
+    "purple_rash": (
+        r"\b(?:purple|red purple|dark red|purplish) (?:\w+ )?(?:spots|rash|dots|blotches|marks|bruises)|\b(?:spots|rash|dots) (?:\w+ ){0,2}(?:purple|purplish)"
+        r"|\b(?:manchas|pintas|puntitos|puntos|pontinhos|pontos) (?:\w+ )?(?:moradas|morados|purpuras|roxas|roxos|roxinhas|violaceas)"
+    ),
     "confusion": (
         r"\bconfus(?:ed|ion)\b(?! about| by| with| as to| over)|\bdisorient\w*|\bdelirious|\bnot making sense|\bdoesnt (?:know|recognise|recognize) (?:where|who|me|us)"
-        r"|\btalking nonsense|\bvery drowsy|\bhard to wake|\bdifficult to wake|\bfloppy\b"
+        r"|\btalking nonsense|\b(?:so|very|really|extremely) drowsy\b|\bhard to wake|\bdifficult to wake|\bfloppy\b"
         r"|\bconfundid[oa]|\bdesorientad[oa]|\bdelirando|\bno sabe (?:donde|quien)|\bno reconoce|\bmuy somnolient\w*|\bdice cosas sin sentido"
         r"|\bconfus[oa]\b|\bfalando coisa(?:s)? sem sentido|\bnao fala coisa com coisa|\bnao reconhece|\bmuito sonolent\w*|\bmole demais"
     ),
     "mottled": (
         r"\bmottled|\bmottling|\bblotchy (?:skin|and)|\bskin (?:looks |is )?(?:blotchy|mottled|grey|gray|blue)"
-        r"|\bpiel (?:moteada|marmorea|jaspeada|manchada)|\bpele (?:marmorizada|manchada|rendada|moteada)"
+        r"|\bpiel (?:\w+ )?(?:moteada|marmorea|jaspeada|manchada)|\bpele (?:\w+ )?(?:marmorizada|manchada|rendada|moteada)"
     ),
     "no_urine": (
         r"\b(?:not|hasnt|hasn t|no) (?:peed|passed urine|weed|wee|urinated|wet (?:nappy|nappies|diaper|diapers))(?: \w+){0,3}"
@@ -551,24 +588,33 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\bnao (?:quer )?(?:beber|tomar|mamar|comer)"
     ),
     "child": (
-        r"\b(?:baby|babies|toddler|child|kid|son|daughter|boy|girl|infant|\d+ ?(?:yr|year|yo|y) old|\d+ ?yo)\b"
+        r"\b(?:baby|babies|toddler|child|kid|son|daughter|boy|girl|infant|\d+ ?(?:yr|year|yo|y|months?|mths?|mo) old|\d+ ?yo)\b"
         r"|\b(?:bebe|nene|nena|nino|nina|hijo|hija|hijito|hijita|nieto|nieta)\b"
         r"|\b(?:filho|filha|crianca|menino|menina|neto|neta|nenem)\b"
     ),
     # --- poisoning, burns, trauma, head injury ---
     "poisoning": (
-        r"\b(?:swallowed|swallow|drank|drunk|drink|ate|eaten|has eaten|got into|chewed|licked|ingested|put in (?:his|her) mouth)"
-        r"(?: \w+){0,6} (?:bleach|pills?|tablets?|medicines?|meds|medication|button battery|batter(?:y|ies)|magnets?|detergent|"
+        r"\b(?:swallowed|drank|drunk|has drunk|got into|chewed|licked|ingested|put in (?:his|her) mouth|"
+        r"(?:ate|eaten)(?= (?:some|a|an|the|his|her|my|all|\d+|one|two|several|lots|loads)\b))"
+        r"(?: (?!taking\b|take\b|before\b|after\b|with\b|then\b)\w+){0,6} (?:bleach|pills?|tablets?|medicines?|meds|medication|button battery|batter(?:y|ies)|magnets?|detergent|"
         r"dishwasher|laundry|pods?|cleaning|cleaner|chemicals?|poison|antifreeze|weed ?killer|pesticide|rat poison|paracetamol|"
-        r"ibuprofen|vitamins|iron|alcohol|vodka|lye|drain|white spirit|petrol|gasoline|kerosene|e ?liquid|nicotine)\b"
+        r"ibuprofen|lye|drain cleaner|white spirit|petrol|gasoline|kerosene|e ?liquid|nicotine|mushrooms?|berries)\b"
         r"|\bpoisoned\b|\bpoisoning\b"
         r"|\b(?:se (?:trago|tomo|bebio|comio)|trago|bebio|comio|ingirio|se metio en la boca)(?: \w+){0,4} "
         r"(?:lejia|cloro|pastillas?|medicamentos?|medicinas?|pilas?|baterias?|veneno|detergente|limpieza|limpiador|quimico|"
         r"suavizante|amoniaco|desinfectante|raticida|insecticida|alcohol|gasolina|imanes?)\b|\benvenen\w*|\bintoxic\w*"
+        r"|\b(?:tomo|bebe|bebio|trago|comio|toma)(?: \w+){0,3} (?:veneno|lejia|cloro|detergente|limpiador|raticida|insecticida|gasolina|"
+        r"amoniaco|suavizante|desinfectante|acido|soda caustica|matarratas)\b"
         r"|\b(?:engoliu|bebeu|comeu|ingeriu|tomou|colocou na boca)(?: \w+){0,4} "
         r"(?:agua sanitaria|cloro|remedios?|comprimidos?|pilhas?|baterias?|veneno|detergente|produto de limpeza|soda|"
         r"desinfetante|alvejante|raticida|chumbinho|inseticida|alcool|gasolina|querosene|imas?)\b|\benvenen\w*|\bintoxica\w*"
     ),
+    "child_ingestion": (
+        r"\b(?:swallowed|drank|drunk|ate|eaten|got into|chewed|se (?:trago|tomo|bebio|comio)|bebio|engoliu|bebeu|comeu|tomou)"
+        r"(?: \w+){0,4} (?:alcohol|vodka|wine|beer|gin|whisky|rum|vitamins|iron|cigarettes?|tobacco|cannabis|gummies|"
+        r"vino|cerveza|cigarrillos?|vitaminas|hierro|alcool|vinho|cerveja|cigarros?|ferro)\b"
+    ),
+    "burn_minor": r"\b(?:small|tiny|minor|little|pequen[oa]|pequena|poquito|leve|de leve|chiquit[oa])\b",
     "burn_severe": (
         rf"\b(?:{_SEVERE}|big|large|huge|deep|serious|major|3rd degree|third degree|2nd degree|second degree|full thickness) burns?"
         r"|\bburn(?:s|ed|t)? (?:\w+ ){0,3}(?:all over|face|chest|whole|entire)|\b(?:boiling|scalding) (?:water|oil|kettle|tea|coffee)"
@@ -589,10 +635,10 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\bbone (?:is )?(?:sticking|poking) out|\b(?:leg|arm) (?:is )?bent (?:the )?wrong way|\bimpaled|\bcrushed (?:by|under)|\bopen fracture"
         r"|\baccidente (?:de )?(?:coche|carro|auto|moto|trafico|transito|bici)|\bchoque de (?:coche|carro|auto|moto)|\batropell\w*|\bapunal\w*|\bacuchill\w*"
         r"|\bbalazo|\bherida de bala|\ble dispararon|\bherida de arma|\bcayo (?:\w+ ){0,2}(?:del|de un|de una|desde el|desde un) (?:techo|tejado|escalera|balcon|andamio|segundo piso|arbol|caballo)"
-        r"|\bhueso (?:salido|expuesto|afuera|por fuera)|\bpierna abierta|\bfractura expuesta|\bherida (?:profunda|grande)"
+        r"|\bhueso (?:salido|expuesto|afuera|por fuera)|\bpierna abierta|\bfractura expuesta"
         r"|\bacidente (?:de )?(?:carro|moto|transito|onibus|bicicleta)|\bbatida de (?:carro|moto)|\batropel\w*|\besfaque\w*|\bfacada|\bbaleado|\blevou (?:um )?tiro"
         r"|\bcaiu (?:\w+ ){0,2}(?:do|da|de um|de uma) (?:telhado|andaime|laje|segundo andar|predio|escada|arvore|cavalo|muro)"
-        r"|\bosso (?:para fora|exposto|pra fora)|\bfratura exposta|\bmuito machucad\w*|\bmuy herid\w*|\bbadly (?:hurt|injured)"
+        r"|\bosso (?:para fora|exposto|pra fora)|\bfratura exposta"
     ),
     "no_injury": (
         r"\b(?:no one|noone|nobody|no body) (?:was |got )?(?:hurt|injured)|\bnot (?:hurt|injured)|\bnadie (?:salio )?herido|\bsin heridos"
@@ -616,10 +662,8 @@ _FINDING_SOURCES: dict[str, str] = {
 _FINDINGS: dict[str, re.Pattern[str]] = {
     kind: re.compile(source) for kind, source in _FINDING_SOURCES.items()
 }
-# Findings about who/what/when: a negation in front still removes them, but they are not symptoms.
-_CONTEXT_KINDS = frozenset(
-    {"pregnant", "child", "infant", "allergen", "recovered", "no_injury", "menstrual", "severity"}
-)
+# Findings that are themselves phrased as negatives ("no one was hurt", "not hurt"): never negated.
+_NEVER_NEGATED = frozenset({"recovered", "no_injury"})
 
 
 @dataclass(frozen=True)
@@ -638,10 +682,7 @@ def _findings(clauses: list[str], language: Language) -> dict[str, _Finding]:
             if kind in found:
                 continue
             for match in pattern.finditer(clause):
-                if kind in _CONTEXT_KINDS and kind in {"recovered", "no_injury"}:
-                    found[kind] = _Finding(kind, match.group(0).strip())
-                    break
-                if not _negated(clause, match.start(), language):
+                if kind in _NEVER_NEGATED or not _negated(clause, match.start(), language):
                     found[kind] = _Finding(kind, match.group(0).strip())
                     break
     return found
@@ -685,6 +726,11 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     # Stroke and neuro
     if "stroke" in f:
         flags["stroke_signs"] = ev("stroke")
+    elif "stroke_soft" in f:
+        if "benign_explanation" in f:
+            flags["neuro_symptom_review"] = ev("stroke_soft", "benign_explanation")
+        else:
+            flags["stroke_signs"] = ev("stroke_soft")
     if "vision_loss" in f:
         flags["sudden_vision_loss"] = ev("vision_loss")
     if "thunderclap" in f:
@@ -729,6 +775,8 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     # Allergy
     if "airway_swelling" in f:
         flags["anaphylaxis"] = ev("airway_swelling", "allergen")
+    elif "throat_swelling" in f and ("allergen" in f or "breathing_severe" in f or "breathing_mild" in f):
+        flags["anaphylaxis"] = ev("throat_swelling", "allergen")
     elif "face_swelling" in f:
         if (
             ("allergen" in f and ("breathing_mild" in f or "breathing_severe" in f))
@@ -771,8 +819,8 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     # Infants, meningitis, sepsis
     if "fever" in f and "infant" in f:
         flags["infant_fever"] = ev("infant", "fever")
-    if "nonblanching_rash" in f or ("stiff_neck" in f and "fever" in f):
-        flags["meningitis_signs"] = ev("nonblanching_rash", "stiff_neck", "fever")
+    if "nonblanching_rash" in f or ("fever" in f and ("stiff_neck" in f or "purple_rash" in f)):
+        flags["meningitis_signs"] = ev("nonblanching_rash", "purple_rash", "stiff_neck", "fever")
     if "sepsis_word" in f or "mottled" in f or ("fever" in f and ("confusion" in f or "no_urine" in f)):
         flags["sepsis_signs"] = ev("sepsis_word", "fever", "confusion", "mottled", "no_urine")
     if "fever" in f and "child" in f and "not_drinking" in f and "infant_fever" not in flags:
@@ -781,8 +829,13 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     # Poisoning, burns, trauma
     if "poisoning" in f:
         flags["poisoning"] = ev("poisoning")
+    if "child_ingestion" in f and "child" in f:
+        flags["poisoning"] = ev("child", "child_ingestion")
     if "burn_severe" in f:
-        flags["severe_burn"] = ev("burn_severe")
+        if "burn_minor" in f:
+            flags["burn_review"] = ev("burn_severe", "burn_minor")
+        else:
+            flags["severe_burn"] = ev("burn_severe")
     if "trauma" in f and "no_injury" not in f:
         flags["major_trauma"] = ev("trauma")
     if "head_injury" in f and ("loc" in f or "unresponsive" in f):

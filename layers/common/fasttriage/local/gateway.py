@@ -39,6 +39,11 @@ class LocalGateway:
             def do_PATCH(self) -> None:
                 gateway._handle(self)
 
+            def do_OPTIONS(self) -> None:
+                # The console is served by this API (same origin): no CORS, so a preflight allows nothing
+                # cross-origin, as the deployed API (no OPTIONS methods, no CORS headers) does.
+                _write(self, 204, {"Allow": "GET, POST, PATCH, OPTIONS"}, "")
+
             def log_message(self, format: str, *args: Any) -> None:  # quiet: no paths with ids in output
                 return
 

@@ -1,0 +1,308 @@
+"""Webhook (issue #4): warm latency of the real handler beside a bare confirmed publish; cold start.
+
+Warm: signed requests through functions/webhook/app.py `handler` with its real RabbitPublisher to the local
+broker, interleaved in blocks with the floor: a bare pika publish+confirm of the same kind of job body on one
+warm connection (same queue, persistent, mandatory). Cold start: a fresh interpreter per sample
+(benchmarks.coldstart_probe), beside the bare import of pika, twilio and aws_lambda_powertools.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from typing import Any
+
+from benchmarks.common import (
+    ROOT,
+    Row,
+    Section,
+    bench_queue,
+    configure_environment,
+    make_job,
+    median,
+    ms,
+    percentile,
+    webhook_fields,
+)
+
+OVERHEAD_GOAL_MS = 1.0
+COLD_START_GOAL_MS = 400.0
+
+
+def _floor_publisher(queue: str) -> tuple[Any, Any]:
+    """One warm connection with the publisher's own connection parameters, in confirm mode."""
+    import pika
+    from fasttriage.adapters.rabbitmq import connection_parameters
+
+    from benchmarks.common import amqp_url
+
+    connection = pika.BlockingConnection(connection_parameters(amqp_url()))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    return connection, channel
+
+
+def warm(requests: int = 1000, *, warmup: int = 100, block: int = 100, patients: int = 50) -> dict[str, Any]:
+    """Latencies (seconds) of `requests` handler calls and as many bare publishes, interleaved by block."""
+    import mongomock
+    from fasttriage.adapters.mongo import MongoPatients
+    from fasttriage.adapters.rabbitmq import job_properties, route_for
+    from fasttriage.local.events import signed_webhook_event
+    from fasttriage.local.lambdas import FakeContext, load_function
+    from fasttriage.observability import metrics
+
+    run = uuid.uuid4().hex[:8]
+    total = warmup + requests
+    with bench_queue() as queue:
+        configure_environment(queue)
+        module = load_function("webhook", fresh=True)
+        module.deps.patients = MongoPatients(mongomock.MongoClient()["bench"])
+        context = FakeContext()
+        events = [signed_webhook_event(webhook_fields(f"h{run}", i, patients=patients)) for i in range(total)]
+        floor_jobs = [make_job(webhook_fields(f"f{run}", i, patients=patients)) for i in range(total)]
+        floor_msgs = [
+            (route_for(job, queue), job.model_dump_json().encode(), job_properties(job)) for job in floor_jobs
+        ]
+        connection, channel = _floor_publisher(queue)
+        handler_s: list[float] = []
+        floor_s: list[float] = []
+        failures = 0
+
+        def handler_block(start: int, stop: int, sink: list[float]) -> None:
+            nonlocal failures
+            for event in events[start:stop]:
+                t0 = time.perf_counter()
+                answer = module.handler(event, context)
+                sink.append(time.perf_counter() - t0)
+                metrics.clear_metrics()  # what the per-invocation flush does in Lambda (metrics disabled here)
+                if answer["statusCode"] != 200:
+                    failures += 1
+
+        def floor_block(start: int, stop: int, sink: list[float]) -> None:
+            for routing_key, body, properties in floor_msgs[start:stop]:
+                t0 = time.perf_counter()
+                channel.basic_publish("", routing_key, body, properties, mandatory=True)
+                sink.append(time.perf_counter() - t0)
+
+        try:
+            handler_block(0, warmup, [])
+            floor_block(0, warmup, [])
+            for i, start in enumerate(range(warmup, total, block)):
+                stop = min(start + block, total)
+                order = (floor_block, handler_block) if i % 2 == 0 else (handler_block, floor_block)
+                for run_block in order:
+                    run_block(start, stop, floor_s if run_block is floor_block else handler_s)
+            in_process_s = _without_broker(module, f"n{run}", min(requests, 500), patients, context)
+            register_s = _register_only(patients_count=patients, count=min(requests, 500))
+        finally:
+            connection.close()
+            module.deps.publisher.close()
+    if failures:
+        raise RuntimeError(f"{failures} webhook requests were not answered 200")
+    return {
+        "handler": handler_s,
+        "floor": floor_s,
+        "in_process": in_process_s,
+        "register": register_s,
+        "requests": requests,
+        "patients": patients,
+    }
+
+
+def _without_broker(module: Any, run: str, count: int, patients: int, context: Any) -> list[float]:
+    """The same handler with an in-memory publisher: the in-process share (parse, verify, screen, TwiML)."""
+    from fasttriage.local.events import signed_webhook_event
+    from fasttriage.observability import metrics
+
+    class Serialising:
+        def publish(self, job: Any) -> None:
+            job.model_dump_json().encode()  # the serialisation the real publisher does before the wire
+
+    events = [signed_webhook_event(webhook_fields(run, i, patients=patients)) for i in range(count)]
+    real, module.deps.publisher = module.deps.publisher, Serialising()
+    out: list[float] = []
+    try:
+        for event in events:
+            t0 = time.perf_counter()
+            module.handler(event, context)
+            out.append(time.perf_counter() - t0)
+            metrics.clear_metrics()
+    finally:
+        module.deps.publisher = real
+    return out[len(out) // 5 :]  # the first fifth warms up
+
+
+def _register_only(*, patients_count: int, count: int) -> list[float]:
+    """mongomock's share: MongoPatients.register on a collection holding `patients_count` patients."""
+    from datetime import UTC, datetime
+
+    import mongomock
+    from fasttriage.adapters.mongo import MongoPatients
+
+    patients = MongoPatients(mongomock.MongoClient()["register"])
+    now = datetime.now(UTC)
+    keys = [f"{i:064x}" for i in range(patients_count)]
+    for key in keys:
+        patients.register(key, now)
+    out = []
+    for i in range(count):
+        t0 = time.perf_counter()
+        patients.register(keys[i % patients_count], now)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _run_python(code_or_module: list[str], env: dict[str, str]) -> str:
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, *code_or_module],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout
+
+
+def cold(repeats: int = 5) -> dict[str, Any]:
+    """Cold starts in fresh interpreters (median of `repeats`), beside the bare imports and `python -c pass`."""
+    samples: list[dict[str, float]] = []
+    bare: list[float] = []
+    interpreter: list[float] = []
+    with bench_queue() as queue:
+        env = {**os.environ, **configure_environment(queue)}
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+        for i in range(repeats):
+            out = _run_python(["-m", "benchmarks.coldstart_probe", f"cold{uuid.uuid4().hex[:6]}{i}"], env)
+            sample = json.loads(out.strip().splitlines()[-1])
+            if sample.pop("status") != 200:
+                raise RuntimeError("the cold-start request was not answered 200")
+            samples.append(sample)
+            bare.append(
+                float(
+                    _run_python(
+                        [
+                            "-c",
+                            "import time; t = time.perf_counter(); import pika, twilio, aws_lambda_powertools; "
+                            "print((time.perf_counter() - t) * 1000)",
+                        ],
+                        env,
+                    )
+                )
+            )
+            t0 = time.perf_counter()
+            _run_python(["-c", "pass"], env)
+            interpreter.append((time.perf_counter() - t0) * 1000)
+        heaviest = _heaviest_imports(env)
+    return {
+        "samples": samples,
+        "bare_import_ms": bare,
+        "interpreter_ms": interpreter,
+        "heaviest_imports": heaviest,
+    }
+
+
+def _heaviest_imports(env: dict[str, str], top: int = 8) -> list[tuple[str, float]]:
+    """`python -X importtime` of the handler module: the modules with the largest own (self) import time."""
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            "from fasttriage.local.lambdas import load_function; load_function('webhook')",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    rows = []
+    for line in result.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
+        if match:
+            rows.append((match.group(4), int(match.group(1)) / 1000))
+    return sorted(rows, key=lambda r: -r[1])[:top]
+
+
+def run(*, quick: bool = False) -> Section:
+    started = time.perf_counter()
+    if quick:
+        w = warm(60, warmup=20, block=20, patients=10)
+        c = cold(1)
+    else:
+        w = warm(1000)
+        c = cold(5)
+    return build_section(w, c, time.perf_counter() - started)
+
+
+def build_section(w: dict[str, Any], c: dict[str, Any], seconds: float) -> Section:
+    handler, floor = ms(w["handler"]), ms(w["floor"])
+    in_process, register = ms(w["in_process"]), ms(w["register"])
+    h50, h99, f50, f99 = (percentile(handler, 50), percentile(handler, 99), percentile(floor, 50), percentile(floor, 99))
+    overhead = h50 - f50
+    reg50 = percentile(register, 50)
+    total = median([s["total_ms"] for s in c["samples"]])
+    imp = median([s["import_ms"] for s in c["samples"]])
+    adapter = median([s["mongo_adapter_ms"] for s in c["samples"]])
+    first = median([s["first_request_ms"] for s in c["samples"]])
+    bare = median(c["bare_import_ms"])
+    interp = median(c["interpreter_ms"])
+    rows = [
+        Row(
+            "Warm handler p50 (real RabbitPublisher)",
+            h50,
+            floor=f50,
+            comparison=f"{overhead:+.2f} ms",
+            goal=f"p50 overhead <= {OVERHEAD_GOAL_MS:g} ms",
+            passed=overhead <= OVERHEAD_GOAL_MS,
+        ),
+        Row("Warm handler p99", h99, floor=f99, comparison=f"{h99 - f99:+.2f} ms"),
+        Row("Handler p50 with an in-memory publisher (in-process work only)", percentile(in_process, 50)),
+        Row(
+            "  of which mongomock `MongoPatients.register` p50 (test double)",
+            reg50,
+        ),
+        Row("p50 overhead without the mongomock register (context)", overhead - reg50, comparison=""),
+        Row(
+            f"Cold start: import app.py + first request (median of {len(c['samples'])})",
+            total,
+            floor=bare,
+            comparison=f"{total - bare:+.0f} ms",
+            goal=f"<= {COLD_START_GOAL_MS:g} ms",
+            passed=total <= COLD_START_GOAL_MS,
+        ),
+        Row("  import of functions/webhook/app.py", imp),
+        Row("  import of the Mongo adapter (pymongo; production pays it on the first request)", adapter),
+        Row("  first request (AMQP connect + topology declare + confirmed publish)", first),
+        Row("Bare `import pika, twilio, aws_lambda_powertools` (context)", bare),
+        Row("Interpreter start, `python -c pass` wall time (context; not in the cold-start figure)", interp),
+    ]
+    notes = [
+        f"{w['requests']} signed requests (distinct MessageSids, {w['patients']} patients, the sample texts "
+        f"in en/es/pt incl. one emergency and one photo) and {len(w['floor'])} bare publishes, interleaved "
+        "in blocks of 100 after 100 warm-up calls of each.",
+        "Floor: `channel.basic_publish` of a pre-serialised job body of the same shape on one warm confirm-mode "
+        "connection opened with the publisher's own connection parameters; same queue (route_for), "
+        "persistent, mandatory.",
+        "The handler's figure includes its `patients.register` call on mongomock (a linear scan per call; "
+        "production pays a MongoDB round trip there instead), measured on its own beside it.",
+        "Heaviest imports of the handler module by own import time (python -X importtime, one run): "
+        + ", ".join(f"`{name}` {t:.0f} ms" for name, t in c["heaviest_imports"]),
+    ]
+    return Section(
+        key="webhook",
+        title="Webhook (issue #4)",
+        rows=rows,
+        params={"requests": w["requests"], "cold_starts": len(c["samples"])},
+        notes=notes,
+        seconds=seconds,
+    )
