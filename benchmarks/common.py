@@ -325,8 +325,9 @@ def sample_messages() -> list[tuple[str, list[tuple[str, str]] | None]]:
     return out
 
 
-def webhook_fields(run: str, i: int, *, patients: int) -> list[tuple[str, str]]:
-    """Twilio form fields for request i of a run: a distinct MessageSid, one of `patients` senders."""
+def webhook_fields(run: str, i: int, *, patients: int, first_patient: int = 0) -> list[tuple[str, str]]:
+    """Twilio form fields for request i of a run: a distinct MessageSid, one of `patients` senders
+    (numbered from `first_patient`)."""
     from fasttriage.local.events import message_sid, twilio_payload
 
     messages = sample_messages()
@@ -336,9 +337,9 @@ def webhook_fields(run: str, i: int, *, patients: int) -> list[tuple[str, str]]:
         sid = "MM" + sid[2:]
     return twilio_payload(
         sid=sid,
-        sender=f"whatsapp:+1555{i % patients:07d}",
+        sender=f"whatsapp:+1555{first_patient + i % patients:07d}",
         body=text,
-        profile_name=f"Patient {i % patients}",
+        profile_name=f"Patient {first_patient + i % patients}",
         media=media,
     )
 
@@ -381,7 +382,10 @@ def make_job(fields: list[tuple[str, str]]) -> Any:
     return recorder.jobs[0]
 
 
-def make_jobs(count: int, *, run: str | None = None) -> list[Any]:
-    """`count` jobs, each a new patient (so a new case) with a distinct MessageSid."""
-    run = run or uuid.uuid4().hex
-    return [make_job(webhook_fields(run, i, patients=count)) for i in range(count)]
+def make_jobs(count: int, *, first_patient: int = 0) -> list[Any]:
+    """`count` jobs, each from its own patient (numbered from `first_patient`, so each opens a new case),
+    with distinct MessageSids."""
+    run = uuid.uuid4().hex
+    return [
+        make_job(webhook_fields(run, i, patients=count, first_patient=first_patient)) for i in range(count)
+    ]

@@ -210,7 +210,7 @@ def cold(repeats: int = 5) -> dict[str, Any]:
 
 def _heaviest_imports(env: dict[str, str], top: int = 8) -> list[tuple[str, float]]:
     """`python -X importtime` of the handler module: the modules with the largest own (self) import time."""
-    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+    result = subprocess.run(
         [
             sys.executable,
             "-X",
@@ -247,7 +247,12 @@ def run(*, quick: bool = False) -> Section:
 def build_section(w: dict[str, Any], c: dict[str, Any], seconds: float) -> Section:
     handler, floor = ms(w["handler"]), ms(w["floor"])
     in_process, register = ms(w["in_process"]), ms(w["register"])
-    h50, h99, f50, f99 = (percentile(handler, 50), percentile(handler, 99), percentile(floor, 50), percentile(floor, 99))
+    h50, h99, f50, f99 = (
+        percentile(handler, 50),
+        percentile(handler, 99),
+        percentile(floor, 50),
+        percentile(floor, 99),
+    )
     overhead = h50 - f50
     reg50 = percentile(register, 50)
     total = median([s["total_ms"] for s in c["samples"]])

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatew
 from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from fasttriage.adapters.twilio import FormParams, called_url, twiml_message
+from fasttriage.adapters.twilio import FormParams, called_url, form_text, raw_body, twiml_message
 from fasttriage.config import Settings
 from fasttriage.domain import intake
 from fasttriage.domain.errors import InvalidMessage, PublishError, RepositoryError, SignatureRejected
@@ -34,10 +34,10 @@ def twilio_webhook() -> Response:
         return _rejected(
             415, "unsupported_media_type", "Content-Type must be application/x-www-form-urlencoded"
         )
-    body = event.decoded_body or ""
-    if len(body.encode()) > settings.max_body_bytes:
+    raw = raw_body(event.body, event.is_base64_encoded)
+    if len(raw) > settings.max_body_bytes:
         return _rejected(413, "payload_too_large", f"body is larger than {settings.max_body_bytes} bytes")
-    form = FormParams(parse_qsl(body, keep_blank_values=True))
+    form = FormParams(parse_qsl(form_text(raw), keep_blank_values=True))
     url = settings.public_webhook_url or called_url(event.raw_event)
     if not deps.verifier.is_valid(url, form, event.headers.get("x-twilio-signature")):
         raise SignatureRejected("X-Twilio-Signature is missing or does not match")

@@ -8,22 +8,26 @@ from datetime import UTC, datetime
 
 import pika
 import pytest
-from support import FreezableProxy, event, header
-
 from fasttriage.adapters.rabbitmq import DEAD_QUEUE, RabbitPublisher, connection_parameters, emergency_queue
 from fasttriage.domain.errors import PublishError
 from fasttriage.domain.models import Assessment, InboundMessage, Language, RedFlag, TriageJob
 from fasttriage.domain.urgency import Urgency
+from support import FreezableProxy, event, header
 
 
 def job(sid_digit: str = "1", emergency: bool = False) -> TriageJob:
     sid = "SM" + sid_digit * 32
-    flags = [RedFlag(code="cardiac_chest_pain", label="chest pain", floor=Urgency.EMERGENCY)] if emergency else []
+    flags = (
+        [RedFlag(code="cardiac_chest_pain", label="chest pain", floor=Urgency.EMERGENCY)] if emergency else []
+    )
     return TriageJob(
         job_id=sid,
         received_at=datetime.now(UTC),
         message=InboundMessage(
-            message_sid=sid, account_sid="AC" + "0" * 32, sender="whatsapp:+15550000000", recipient="whatsapp:+1"
+            message_sid=sid,
+            account_sid="AC" + "0" * 32,
+            sender="whatsapp:+15550000000",
+            recipient="whatsapp:+1",
         ),
         patient_key="k" * 64,
         assessment=Assessment(
@@ -45,7 +49,10 @@ def take(broker_url: str, queue: str):
 
 def queue_types(names: list[str]) -> dict[str, str]:
     out = subprocess.run(
-        ["rabbitmqctl", "-q", "list_queues", "name", "type", "arguments"], capture_output=True, text=True, check=True
+        ["rabbitmqctl", "-q", "list_queues", "name", "type", "arguments"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rows = [line.split("\t") for line in out.splitlines() if line.strip()]
     return {row[0]: "\t".join(row[1:]) for row in rows if row[0] in names}
@@ -108,18 +115,24 @@ def test_a_silent_broker_ends_in_publish_error_within_the_bound(broker_url, queu
 def test_a_broker_blocking_publishers_ends_in_publish_error_not_a_hang(broker_url, queue_name):
     publisher = RabbitPublisher(lambda: broker_url, queue_name, confirm_timeout_s=1.5)
     publisher.publish(job("8"))
-    subprocess.run(["rabbitmqctl", "-q", "set_vm_memory_high_watermark", "0"], check=True, capture_output=True)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_vm_memory_high_watermark", "0"], check=True, capture_output=True
+    )
     try:
         started = time.monotonic()
         with pytest.raises(PublishError):
             publisher.publish(job("9"))
         assert time.monotonic() - started < 3.0
     finally:
-        subprocess.run(["rabbitmqctl", "-q", "set_vm_memory_high_watermark", "0.4"], check=True, capture_output=True)
+        subprocess.run(
+            ["rabbitmqctl", "-q", "set_vm_memory_high_watermark", "0.4"], check=True, capture_output=True
+        )
         publisher.close()
 
 
-def test_webhook_answers_503_when_the_broker_does_not_confirm(webhook, broker_url, queue_name, lambda_context):
+def test_webhook_answers_503_when_the_broker_does_not_confirm(
+    webhook, broker_url, queue_name, lambda_context
+):
     proxy = FreezableProxy()
     webhook.deps.publisher = RabbitPublisher(proxy.url, queue_name, confirm_timeout_s=1.5)
     try:

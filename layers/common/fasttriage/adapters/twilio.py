@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Iterable
 
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
+
+from fasttriage.domain.errors import InvalidMessage
 
 
 class FormParams(dict[str, str]):
@@ -62,3 +66,22 @@ def called_url(event: dict) -> str:
         multi = event.get("multiValueQueryStringParameters") or {}
         query = urlencode([(k, v) for k, values in multi.items() for v in values])
     return f"https://{host}{path}" + (f"?{query}" if query else "")
+
+
+def raw_body(body: str | None, is_base64: bool) -> bytes:
+    """The request body as bytes; a body API Gateway marked base64 that is not base64 is refused."""
+    if not body:
+        return b""
+    if not is_base64:
+        return body.encode("utf-8", errors="surrogatepass")
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error as exc:
+        raise InvalidMessage("body", "is marked base64 but is not valid base64") from exc
+
+
+def form_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidMessage("body", "is not UTF-8 form data") from exc

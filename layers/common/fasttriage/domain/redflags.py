@@ -74,6 +74,7 @@ FLAGS: dict[str, tuple[str, Urgency]] = {
     "head_injury_loc": ("Head injury with loss of consciousness", _E),
     "sepsis_signs": ("Sepsis signs (fever with confusion, mottled skin, ...)", _E),
     "severe_abdominal_pain": ("Severe abdominal pain", _U),
+    "possible_dvt": ("Painful swollen leg (possible DVT)", _U),
     "child_fever_dehydration": ("Child with fever not drinking", _U),
 }
 
@@ -175,7 +176,8 @@ _NOT_HYPOTHETICAL = re.compile(
 _CHRONIC = re.compile(r"\bwell controlled\b|\bbien controlad[ao]s?\b|\bbem controlad[ao]s?\b")
 _PRESENT = re.compile(
     r"\b(?:now|right now|currently|at the moment|still|today|tonight|ahora|ahorita|ahora mismo|todavia|hoy|"
-    r"agora|ainda|hoje|neste momento)\b"
+    r"agora|ainda|hoje|neste momento|every hour|cada hora|a cada hora|after giving birth|since giving birth|"
+    r"despues del parto|depois do parto)\b"
 )
 
 
@@ -252,7 +254,7 @@ _FINDING_SOURCES: dict[str, str] = {
         rf"|\b(?:heavy|tight|squeezing|crushing|pressing|pressure|burning|sharp) (?:feeling|sensation|pain) (?:\w+ ){{0,5}}{_CHEST}"
         rf"|\b{_CHEST} (?:is |feels |feel )?(?:really |very |so |a bit |quite |all )(?:tight|heavy|sore|painful|hurting)|\b{_CHEST} (?:is |feels |feel )?"
         r"(?:tight|tightness|heavy|heaviness|pressure|squeezing|crushing|hurts|hurting|sore and tight)"
-        rf"|\b(?:tight|heavy|crushing|squeezing) {_CHEST}|\b{_CHEST} (?:feels|is) like"
+        rf"|\b(?:tight|heavy|crushing|squeezing) {_CHEST}\b(?! cold| infection| congestion)|\b{_CHEST} (?:feels|is) like"
         r"|\bdolor(?:es)? (?:\w+ ){0,3}(?:en el|del|de|en|al) pecho|\b(?:me|le) (?:aprieta|duele|oprime|pesa|arde) (?:mucho )?el pecho|\bdolor toracico|\bme duele (?:mucho )?el pecho"
         r"|\b(?:opresion|presion|peso|apreton|punzadas?) (?:\w+ )?(?:en el|del|de|en) pecho|\bpecho apretado"
         r"|\bdor(?:es)? (?:\w+ ){0,3}(?:no|do|de|na) peito|\bdor toracica|\bdoi (?:muito )?o peito"
@@ -267,6 +269,8 @@ _FINDING_SOURCES: dict[str, str] = {
         rf"(?:{_PRONOUN} )?(?:left )?(?:arm|arms|jaw|neck|shoulder|back)\b"
         r"|\b(?:left arm|jaw) (?:pain|hurts|ache|aching|numb|tingl\w*)|\bjaw pain|\bpain in (?:my |his |her )?(?:jaw|left arm)"
         r"|\b(?:grey|gray|pale) and (?:sweaty|clammy)"
+        r"|\b(?:feel|feeling|going to|gonna|about to) (?:like (?:i|im) (?:am )?(?:going to|gonna) )?(?:faint|pass out|black out)"
+        r"|\blight ?headed|\bmareo|\bmareado|\bmareada|\bme voy a desmayar|\btontura|\bvou desmaiar|\bquase desmaiei"
         r"|\b(?:sweating|sweaty|sweats|clammy|cold sweat|pale and sweaty)\b"
         r"|\b(?:opresivo|opresiva|opresion|aprieta|apretando|apretaran|apreton|presion|peso|aplastante)\b"
         r"|\b(?:se (?:me |le )?(?:va|pasa|irradia|corre) (?:al|hacia el|a la|para el) (?:brazo|mandibula|cuello|espalda))"
@@ -274,6 +278,21 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\bbrazo izquierdo|\bbraco esquerdo|\b(?:sudor|sudando|sudoroso|sudorosa|suando|suor|suado|suada)\b"
         r"|\b(?:aperto|apertado|apertando|pressao|esmagando|esmagamento)\b"
         r"|\b(?:vai|desce|passa|corre) (?:pro|para o|pelo|ate o|pra) (?:braco|queixo|pescoco|mandibula)"
+    ),
+    "cardiac_strong": (
+        r"\b(?:crushing|crushed|squeezing|elephant|vice|band around)\b|\bsitting on (?:my|his|her) chest"
+        r"|\b(?:radiat\w*|spread\w*|going|goes|moving|shooting|travel\w*|down) (?:(?:down|up|into|to|up into|down into|up to|down to) )?"
+        rf"(?:{_PRONOUN} )?(?:left )?(?:arm|arms|jaw|neck|shoulder)\b|\bjaw pain|\bleft arm"
+        r"|\b(?:sweating|sweaty|sweats|clammy|cold sweat)\b|\b(?:opresivo|opresiva|aplastante|sudor|sudando|brazo izquierdo)\b"
+        r"|\b(?:suando|suor|esmagando|braco esquerdo)\b|\bse (?:me |le )?(?:va|pasa|irradia|baja) (?:al|hacia el|por el) brazo"
+        r"|\b(?:vai|desce|passa|irradia) (?:pro|para o|pelo|ate o|pra) (?:braco|queixo|pescoco)"
+    ),
+    # Chest pain with an everyday mechanical cause ("from coughing", "when I press on it").
+    "chest_benign": (
+        r"\b(?:from|with|after) (?:all )?(?:the )?(?:coughing|cough|the gym|lifting|exercise|working out)|\bwhen i (?:cough|press|move|twist|lift)"
+        r"|\bwhen (?:i )?(?:breathe in|take a deep breath)|\b(?:con|por|de) (?:la )?tos\b|\bde tanto toser|\bal toser|\bcuando toso"
+        r"|\bal (?:presionar|apretar)|\bdel gimnasio|\b(?:de|com|por causa da) tosse|\bde tanto tossir|\bquando (?:eu )?(?:tusso|aperto|respiro fundo)"
+        r"|\bda academia"
     ),
     "heart_attack_now": (
         r"\b(?:having|is having|im having|hes having|shes having|think (?:its|this is|it is)) (?:a |an )?"
@@ -330,7 +349,9 @@ _FINDING_SOURCES: dict[str, str] = {
         r"|\bhabla (?:arrastrada|rara|enredada|trabada)|\barrastra las palabras|\bno le salen las palabras"
         r"|\bboca torta|\brosto (?:torto|caido|paralisado)|\b(?:braco|perna|mao) (?:direito|direita|esquerdo|esquerda)? ?paralisad\w*"
         r"|\bnao (?:consigo|consegue) (?:mexer|mover|levantar) (?:o|a|meu|minha) (?:braco|perna|mao)|\bnao (?:sinto|sente) (?:o|a|meu|minha) (?:braco|perna|rosto|mao)"
-        r"|\bfala (?:enrolada|arrastada|embolada|estranha|travada)|\benrolando a lingua"
+        r"|\bfala (?:enrolada|arrastada|embolada|estranha|travada)|\benrolando a lingua|\bfalando (?:enrolad\w*|arrastad\w*|embolad\w*|estranho)"
+        r"|\bse (?:le|me) (?:durmio|adormecio|entumecio|paralizo) (?:\w+ ){0,4}(?:cara|brazo|pierna|lado)|\bmitad (?:de la cara|del cuerpo)"
+        r"|\blado (?:direito|esquerdo) do (?:corpo|rosto) (?:\w+ )?(?:fraco|dormente|paralisado|mole|caido)|\bmetade do (?:rosto|corpo)"
     ),
     # Stroke-like symptoms that have common benign explanations ("slept on my arm", "lost my voice"):
     # emergency unless the message gives such an explanation.
@@ -417,7 +438,7 @@ _FINDING_SOURCES: dict[str, str] = {
         rf"|\b{_BLEED} (?:\w+ )?(?:wont|will not|doesnt|does not|isnt|is not|not) (?:stop|stopping|slowing)"
         rf"|\b{_BLEED} (?:very )?(?:heavily|heavy|a lot|lots|loads|badly|profusely|everywhere|non ?stop|like crazy|so much|too much)"
         r"|\b(?:bleed\w*|nosebleed|nose bleed|cut|wound|blood) (?:\w+ ){0,5}(?:that |which |and it )?(?:wont|will not|doesnt|does not|isnt|cant|hasnt) stop"
-        r"|\bheavy bleeding|\bblood everywhere|\bpouring (?:with )?blood|\bspurting|\bgushing|\bsoak\w* (?:\w+ ){0,2}(?:towels?|pads?|through)"
+        r"|\bgush\w* (?:of )?blood|\bchorro de sangre|\bjorro de sangue|\bheavy bleeding|\bblood everywhere|\bpouring (?:with )?blood|\bspurting|\bgushing|\bsoak\w* (?:\w+ ){0,2}(?:towels?|pads?|through)"
         r"|\b(?:losing|lost) (?:a lot of|lots of|so much) blood|\b(?:a lot|lots|so much|loads) of blood|\bhaemorrhag\w*|\bhemorrhag\w*"
         r"|\bno (?:para|deja|dejaba) de sangrar|\bsangr\w* (?:\w+ )?(?:mucho|muchisimo|sin parar|a chorros|demasiado|abundante)"
         r"|\bsangrado (?:\w+ )?(?:abundante|fuerte|intenso|que no para|profuso)|\bmucha sangre|\bsangre por todos lados|\bhemorragia"
@@ -435,7 +456,7 @@ _FINDING_SOURCES: dict[str, str] = {
     "vomit_blood": (
         r"\b(?:vomiting|vomited|vomit|vomits|throwing up|threw up|puking|puked|being sick|sick up) (?:up )?(?:\w+ ){0,3}(?:blood|bright red)"
         r"|\bblood in (?:my |his |her )?(?:vomit|sick)|\bcoffee grounds?"
-        r"|\bvomit\w* (?:con |de )?sangre|\bsangre en el vomito|\bvomit\w* (?:com )?sangue|\bsangue no vomito"
+        r"|\bvomit\w* (?:\w+ ){0,3}sangre|\bsangre en el vomito|\bvomit\w* (?:\w+ ){0,3}sangue|\bsangue no vomito"
     ),
     "cough_blood": (
         r"\bcough\w* (?:up )?(?:\w+ ){0,3}blood|\bblood when (?:i|he|she) cough|\btos\w* (?:con )?sangre|\btoss\w* (?:com )?sangue"
@@ -450,13 +471,13 @@ _FINDING_SOURCES: dict[str, str] = {
     # --- allergy ---
     "airway_swelling": (
         r"\bthroat (?:\w+ ){0,2}(?:closing|closed|tight|tightening|swelling up|swollen shut)|\bclos\w* (?:up )?(?:my|his|her) throat"
-        r"|\btongue (?:\w+ )?(?:swelling|swollen|swelled|swell|puffing|puffed)|\bswollen tongue|\bswelling (?:of|in) (?:the |my |his |her )?(?:tongue|throat)"
+        r"|\btongue (?:\w+ ){0,2}(?:swelling|swollen|swelled|swell|puffing|puffed)|\bswollen tongue|\bswelling (?:of|in) (?:the |my |his |her )?(?:tongue|throat)"
         r"|\banaphyla\w*|\bepi ?pen|\ballergic (?:reaction|shock) (?:\w+ ){0,4}(?:breath|throat|tongue)"
         r"|\bgarganta (?:\w+ ){0,2}(?:cerrando|cierra|cerrada|hinchad\w*|hinchando|inflamad\w* de golpe)|\bse me (?:esta )?(?:hinchando|cerrando|hincho|cerro) la garganta"
         r"|\b(?:hinch\w*|cerr\w*|inflam\w*) (?:\w+ )?(?:la )?(?:garganta|lengua)\b"
         r"|\b(?:inch\w*|fech\w*) (?:\w+ )?(?:a )?(?:garganta|lingua)\b"
-        r"|\blengua (?:\w+ )?(?:hinchad\w*|se hincha|hinchando)|\b(?:hincho|hinchando|hinchado) (?:\w+ )?la lengua|\banafila\w*"
-        r"|\bgarganta (?:\w+ ){0,2}(?:fechando|fechou|fechada|inchad\w*|inchando)|\blingua (?:\w+ )?(?:inchad\w*|inchando|inchou)"
+        r"|\blengua (?:\w+ ){0,3}(?:hinchad\w*|se (?:le |me )?hincha\w*|hinchando)|\b(?:hincho|hinchando|hinchado) (?:\w+ )?la lengua|\banafila\w*"
+        r"|\bgarganta (?:\w+ ){0,2}(?:fechando|fechou|fechada|inchad\w*|inchando)|\blingua (?:\w+ ){0,3}(?:inchad\w*|inchando|inchou)"
         r"|\binchou (?:a )?(?:lingua|garganta)|\bchoque anafil\w*|\bchoque alergico|\bshock anafil\w*"
     ),
     "throat_swelling": (
@@ -510,7 +531,8 @@ _FINDING_SOURCES: dict[str, str] = {
     ),
     # --- pregnancy ---
     "pregnant": (
-        r"\bpregnan\w*|\bpreggers|\bexpecting (?:a baby|twins)|\b\d+ ?(?:weeks|wks|wk|w) (?:pregnant|gestation|along)"
+        r"\bpregnan\w*|\bpreggers|\b(?:after|since) (?:giving birth|the birth|delivery|my delivery|having (?:the|my) baby|my c ?section)"
+        r"|\bpost ?partum|\bdespues del parto|\bpos ?parto|\bdepois do parto|\bpuerperio|\bresguardo|\bexpecting (?:a baby|twins)|\b\d+ ?(?:weeks|wks|wk|w) (?:pregnant|gestation|along)"
         r"|\bembarazad\w*|\bembarazo\b|\bgestacion\b|\bgravida\b|\bgravidez\b|\bgestante\b|\bgestacao\b|\bgravida de\b"
         r"|\b(?:estoy|estou|to|ta|esta) de \d+ ?(?:semanas|sem|meses)|\b\d+ semanas de (?:embarazo|gestacion|gestacao|gravidez)"
         r"|\b(?:at|im|i am) \d+ ?(?:weeks|wks)\b|^\d+ ?(?:weeks|wks)\b"
@@ -605,6 +627,8 @@ _FINDING_SOURCES: dict[str, str] = {
         r"suavizante|amoniaco|desinfectante|raticida|insecticida|alcohol|gasolina|imanes?)\b|\benvenen\w*|\bintoxic\w*"
         r"|\b(?:tomo|bebe|bebio|trago|comio|toma)(?: \w+){0,3} (?:veneno|lejia|cloro|detergente|limpiador|raticida|insecticida|gasolina|"
         r"amoniaco|suavizante|desinfectante|acido|soda caustica|matarratas)\b"
+        r"|\b(?:tome|bebi|me tome|trague|tomei|bebi|engoli|comi)(?: \w+){0,2} (?:veneno|lejia|cloro|raticida|matarratas|insecticida|"
+        r"chumbinho|agua sanitaria|soda caustica|inseticida|desinfetante|alvejante)\b"
         r"|\b(?:engoliu|bebeu|comeu|ingeriu|tomou|colocou na boca)(?: \w+){0,4} "
         r"(?:agua sanitaria|cloro|remedios?|comprimidos?|pilhas?|baterias?|veneno|detergente|produto de limpeza|soda|"
         r"desinfetante|alvejante|raticida|chumbinho|inseticida|alcool|gasolina|querosene|imas?)\b|\benvenen\w*|\bintoxica\w*"
@@ -614,6 +638,7 @@ _FINDING_SOURCES: dict[str, str] = {
         r"(?: \w+){0,4} (?:alcohol|vodka|wine|beer|gin|whisky|rum|vitamins|iron|cigarettes?|tobacco|cannabis|gummies|"
         r"vino|cerveza|cigarrillos?|vitaminas|hierro|alcool|vinho|cerveja|cigarros?|ferro)\b"
     ),
+    "vape_ingestion": r"\bvape\b(?: \w+){0,6} (?:drank|swallowed|drunk|licked)\b|\b(?:drank|swallowed) (?: \w+){0,4}vape",
     "burn_minor": r"\b(?:small|tiny|minor|little|pequen[oa]|pequena|poquito|leve|de leve|chiquit[oa])\b",
     "burn_severe": (
         rf"\b(?:{_SEVERE}|big|large|huge|deep|serious|major|3rd degree|third degree|2nd degree|second degree|full thickness) burns?"
@@ -654,6 +679,11 @@ _FINDING_SOURCES: dict[str, str] = {
         r"\bknocked (?:out|unconscious)|\bpassed out|\bblacked out|\blost consciousness|\bunconscious|\bout cold|\bfainted|\bknocked (?:himself|herself|myself) out"
         r"|\bperdio el conocimiento|\bperdio la consciencia|\bse desmayo|\bquedo inconsciente|\binconsciente"
         r"|\bdesmaiou|\bapagou|\bperdeu (?:a )?consciencia|\bdesacordad\w*|\bficou inconsciente"
+    ),
+    "leg_swelling": (
+        r"\b(?:leg|calf|legs) (?:\w+ ){0,3}(?:swollen|swelling|puffed up)\b(?:.{0,40}\b(?:pain\w*|hurts|sore|red|hot|warm|flight|tender))"
+        r"|\b(?:pierna|pantorrilla|gemelo) (?:\w+ ){0,3}hinchad\w*(?:.{0,40}\b(?:dolor|duele|roja|caliente|vuelo))"
+        r"|\b(?:perna|panturrilha|batata da perna) (?:\w+ ){0,3}inchad\w*(?:.{0,40}\b(?:dor|doendo|doi|vermelha|quente|voo|viagem))"
     ),
     "menstrual": r"\bperiods?\b|\bmenstrua\w*|\bregla\b|\bmenstruac\w*|\bmenstruacao\b",
     "severity": rf"\b{_SEVERE}\b",
@@ -698,7 +728,12 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     flags: dict[str, str] = {}
 
     def ev(*kinds: str) -> str:
-        return " + ".join(f[kind].evidence for kind in kinds if kind in f)
+        """The evidence of the given findings, each phrase once ("crushing chest", not "+ crushing")."""
+        phrases: list[str] = []
+        for kind in kinds:
+            if kind in f and not any(f[kind].evidence in phrase for phrase in phrases):
+                phrases.append(f[kind].evidence)
+        return " + ".join(phrases)
 
     pregnant = "pregnant" in f or "fetal_reduced" in f or "fetal_absent" in f
 
@@ -706,11 +741,15 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     if "heart_attack_now" in f:
         flags["cardiac_chest_pain"] = ev("heart_attack_now")
     if "chest_pain" in f:
-        cardiac = (
-            "cardiac_quality" in f or "breathing_severe" in f or "breathing_mild" in f or "severity" in f
-        )
+        if "chest_benign" in f:
+            # "tight from coughing": emergency only on strong cardiac features or severe breathlessness.
+            cardiac = "cardiac_strong" in f or "breathing_severe" in f
+        else:
+            cardiac = (
+                "cardiac_quality" in f or "breathing_severe" in f or "breathing_mild" in f or "severity" in f
+            )
         if cardiac:
-            flags["cardiac_chest_pain"] = ev("chest_pain", "cardiac_quality")
+            flags["cardiac_chest_pain"] = ev("chest_pain", "cardiac_quality", "cardiac_strong")
         else:
             flags["chest_pain"] = ev("chest_pain")
 
@@ -826,9 +865,14 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     if "fever" in f and "child" in f and "not_drinking" in f and "infant_fever" not in flags:
         flags["child_fever_dehydration"] = ev("child", "fever", "not_drinking")
 
+    if "leg_swelling" in f:
+        flags["possible_dvt"] = ev("leg_swelling")
+
     # Poisoning, burns, trauma
     if "poisoning" in f:
         flags["poisoning"] = ev("poisoning")
+    if "vape_ingestion" in f:
+        flags["poisoning"] = ev("vape_ingestion")
     if "child_ingestion" in f and "child" in f:
         flags["poisoning"] = ev("child", "child_ingestion")
     if "burn_severe" in f:

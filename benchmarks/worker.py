@@ -1,0 +1,401 @@
+"""Worker (issue #5): one worker's per-job time without the LLM, beside the sum of its bare floors.
+
+The worker is the production loop (RabbitConsumer) around the production JobRunner, wired as `build_runner`
+wires it without watsonx credentials (SafeSummarizer over the DeterministicSummarizer), on the real broker,
+moto's S3 server and mongomock. Floors, measured in the same run on the same jobs: bare consume+ack of the
+same message bodies, bare `render_pdf` of the same reports, bare S3 puts of the same bytes (the job's two
+objects: report.pdf and raw.json) and a bare mongomock `update_one` upsert of a summary-shaped document.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from benchmarks.common import (
+    Row,
+    Section,
+    amqp_url,
+    bench_queue,
+    configure_environment,
+    connect,
+    make_jobs,
+    moto_s3,
+    new_bucket,
+    percentile,
+    publish_all,
+)
+
+RATIO_GOAL = 1.3
+
+
+# --- the worker under test ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Ledger:
+    """What each worker did: (worker, message_id, started, finished) per run of the handler, settle times."""
+
+    runs: list[tuple[int, str, float, float]] = field(default_factory=list)
+    settled: list[tuple[int, str, str, float]] = field(default_factory=list)  # worker, id, decision, at
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def acked(self) -> int:
+        with self.lock:
+            return sum(1 for _, _, decision, _ in self.settled if decision == "ack")
+
+
+def build_ports(db: Any, s3: Any, bucket: str, summarizer: Any) -> Any:
+    from fasttriage.adapters.mongo import MongoPatients, MongoRepository
+    from fasttriage.adapters.s3 import ReportStore
+    from fasttriage.domain.processing import Ports
+
+    repository = MongoRepository(db)
+    repository.ensure_indexes()
+    return Ports(repository, MongoPatients(db), summarizer, ReportStore(s3, bucket))
+
+
+def no_llm_summarizer() -> Any:
+    """What build_summarizer returns without watsonx credentials (minus its log line)."""
+    from fasttriage.domain.summarizer import DeterministicSummarizer, SafeSummarizer
+
+    return SafeSummarizer(None, DeterministicSummarizer())
+
+
+def warm_up(runner: Any, jobs: Sequence[Any]) -> None:
+    """First calls import reportlab, build botocore's request machinery, etc.: not part of the figures."""
+    from fasttriage.adapters.consumer import Decision, Delivery
+
+    for job in jobs:
+        verdict = runner(Delivery(job.model_dump_json().encode(), "warm-up", 1, False, job.job_id))
+        if verdict.decision is not Decision.ACK:
+            raise RuntimeError(f"warm-up job was not acked: {verdict}")
+
+
+class Workers:
+    """N RabbitConsumer loops (threads) on one queue, each recording what it processed into a Ledger."""
+
+    def __init__(self, queue: str, runner: Callable[[Any], Any], count: int) -> None:
+        from fasttriage.adapters.consumer import RabbitConsumer
+        from fasttriage.observability import metrics
+
+        self.ledger = Ledger()
+        self.consumers = []
+        url = amqp_url()
+        for index in range(count):
+
+            def handler(delivery: Any, index: int = index) -> Any:
+                started = time.perf_counter()
+                verdict = runner(delivery)
+                with self.ledger.lock:
+                    self.ledger.runs.append((index, delivery.message_id or "", started, time.perf_counter()))
+                return verdict
+
+            def settled(delivery: Any, verdict: Any, index: int = index) -> None:
+                metrics.clear_metrics()  # the production loop flushes here; metrics are disabled
+                with self.ledger.lock:
+                    self.ledger.settled.append(
+                        (index, delivery.message_id or "", verdict.decision.value, time.perf_counter())
+                    )
+
+            self.consumers.append(
+                RabbitConsumer(lambda: url, queue, handler, health_file=None, on_settled=settled)
+            )
+        self.threads = [
+            threading.Thread(target=c.run, name=f"bench-worker-{i}", daemon=True)
+            for i, c in enumerate(self.consumers)
+        ]
+
+    def start(self, timeout_s: float = 20) -> None:
+        for thread in self.threads:
+            thread.start()
+        for consumer in self.consumers:
+            if not consumer.connected.wait(timeout_s):
+                raise RuntimeError("a worker could not connect to RabbitMQ")
+
+    def wait_for(self, acked: int, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while self.ledger.acked() < acked:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"only {self.ledger.acked()} of {acked} jobs were acked in {timeout_s:.0f} s"
+                )
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        for consumer in self.consumers:
+            consumer.stop()
+        for thread in self.threads:
+            thread.join(15)
+
+
+# --- floors -------------------------------------------------------------------------------------------------
+
+
+def floor_consume_ack(queue: str, jobs: Sequence[Any]) -> float:
+    """Seconds per message to consume and ack the same bodies: prefetch 1 per queue, like the worker."""
+    from fasttriage.adapters.rabbitmq import emergency_queue
+
+    publish_all(queue, jobs)
+    connection = connect()
+    try:
+        channel = connection.channel()
+        channel.basic_qos(prefetch_count=1)
+        done = 0
+
+        def on_message(ch: Any, method: Any, properties: Any, body: bytes) -> None:
+            nonlocal done
+            ch.basic_ack(method.delivery_tag)
+            done += 1
+
+        started = time.perf_counter()
+        for q in (emergency_queue(queue), queue):
+            channel.basic_consume(q, on_message, auto_ack=False)
+        deadline = time.monotonic() + 60
+        while done < len(jobs) and time.monotonic() < deadline:
+            connection.process_data_events(time_limit=0.05)
+        elapsed = time.perf_counter() - started
+        if done < len(jobs):
+            raise RuntimeError(f"bare consumer got {done} of {len(jobs)} messages")
+    finally:
+        connection.close()
+    return elapsed / len(jobs)
+
+
+@dataclass
+class Artefacts:
+    """What the job computes for a report: the context, the PDF and the raw JSON."""
+
+    contexts: list[Any]
+    raws: list[bytes]
+
+
+def artefacts(jobs: Sequence[Any]) -> Artefacts:
+    """The same report contexts the worker builds for these jobs (each a new case of one message)."""
+    from fasttriage.domain.models import Conversation, ConversationMessage
+    from fasttriage.domain.processing import conversation_assessment, new_summary_id
+    from fasttriage.domain.report import ReportContext
+    from fasttriage.observability import mask_name, mask_phone
+
+    summarizer = no_llm_summarizer()
+    contexts, raws = [], []
+    for job in jobs:
+        summary_id = new_summary_id(job.message.message_sid)
+        messages = [
+            ConversationMessage(
+                message_sid=job.message.message_sid,
+                received_at=job.received_at,
+                body=job.message.body,
+                media=job.message.media,
+            )
+        ]
+        summary = summarizer.summarize(
+            Conversation(
+                summary_id=summary_id,
+                messages=messages,
+                assessment=conversation_assessment(messages, job.assessment),
+            )
+        )
+        generated_at = datetime.now(UTC)
+        contexts.append(
+            ReportContext(
+                summary_id=summary_id,
+                version=1,
+                patient=mask_phone(job.message.sender),
+                profile=mask_name(job.message.profile_name),
+                messages=messages,
+                summary=summary,
+                generated_at=generated_at,
+            )
+        )
+        raw = {
+            "summary_id": summary_id,
+            "version": 1,
+            "messages": [m.model_dump(mode="json") for m in messages],
+            "summary": summary.model_dump(mode="json"),
+            "generated_at": generated_at.isoformat(),
+        }
+        raws.append(json.dumps(raw).encode())
+    return Artefacts(contexts, raws)
+
+
+def floor_render(contexts: Sequence[Any]) -> tuple[list[float], list[bytes]]:
+    from fasttriage.domain.report import render_pdf
+
+    render_pdf(contexts[0])  # imports reportlab
+    times, pdfs = [], []
+    for ctx in contexts:
+        t0 = time.perf_counter()
+        pdf = render_pdf(ctx)
+        times.append(time.perf_counter() - t0)
+        pdfs.append(pdf)
+    return times, pdfs
+
+
+def floor_s3_put(s3: Any, bucket: str, pdfs: Sequence[bytes], raws: Sequence[bytes]) -> list[float]:
+    """The job's two puts (same bytes, same headers) straight through the boto3 client."""
+    times = []
+    for i, (pdf, raw) in enumerate(zip(pdfs, raws, strict=True)):
+        t0 = time.perf_counter()
+        for key, body, content_type in (
+            (f"floor/{i}/report.pdf", pdf, "application/pdf"),
+            (f"floor/{i}/raw.json", raw, "application/json"),
+        ):
+            s3.put_object(
+                Bucket=bucket, Key=key, Body=body, ContentType=content_type, ServerSideEncryption="AES256"
+            )
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def floor_upsert(contexts: Sequence[Any]) -> list[float]:
+    """A mongomock update_one upsert of a summary-shaped document per job, into a collection that grows the
+    same way the worker's does."""
+    import mongomock
+
+    summaries = mongomock.MongoClient()["floor"]["summaries"]
+    times = []
+    for ctx in contexts:
+        now = datetime.now(UTC)
+        doc = {
+            "patient": ctx.patient,
+            "profile": ctx.profile,
+            "urgency": ctx.summary.urgency.value,
+            "urgency_rank": ctx.summary.urgency.rank,
+            "version": ctx.version,
+            "message_count": ctx.version,
+            "summary": ctx.summary.model_dump(mode="json"),
+            "updated_at": now,
+            "last_message_at": ctx.messages[-1].received_at,
+            f"reports.{ctx.version}": {"version": ctx.version, "key": f"triage/{ctx.summary_id}/report.pdf"},
+        }
+        t0 = time.perf_counter()
+        summaries.update_one(
+            {"_id": ctx.summary_id},
+            {"$set": doc, "$setOnInsert": {"status": "new", "open": True, "created_at": now}},
+            upsert=True,
+        )
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+# --- the benchmark ------------------------------------------------------------------------------------------
+
+
+def measure(jobs: int = 200, *, warmup: int = 5) -> dict[str, Any]:
+    import mongomock
+    from fasttriage.adapters.s3 import s3_client
+    from fasttriage.worker import JobRunner
+
+    with moto_s3() as endpoint, bench_queue() as queue:
+        configure_environment(queue)
+        s3 = s3_client(endpoint, "us-east-1")
+        bucket = new_bucket(s3)
+        db = mongomock.MongoClient()["worker"]
+        runner = JobRunner(
+            ports=build_ports(db, s3, bucket, no_llm_summarizer()), session_timeout=timedelta(hours=4)
+        )
+        warm_up(runner, make_jobs(warmup, first_patient=1_000_000))
+        batch = make_jobs(jobs + warmup)
+        publish_all(queue, batch)
+
+        workers = Workers(queue, runner, 1)
+        workers.start()
+        try:
+            workers.wait_for(jobs + warmup, timeout_s=max(120, jobs))
+        finally:
+            workers.stop()
+        ledger = workers.ledger
+        settle_times = sorted(at for *_, at in ledger.settled)
+        window = settle_times[-1] - settle_times[warmup - 1]  # from the warm-up's last settle to the last
+        per_job = window / jobs
+        processing = [end - start for _, _, start, end in sorted(ledger.runs, key=lambda r: r[2])[warmup:]]
+        settled_at = {mid: at for _, mid, _, at in ledger.settled}
+        latency = [
+            settled_at[mid] - start for _, mid, start, _ in sorted(ledger.runs, key=lambda r: r[2])[warmup:]
+        ]
+        stored = db["summaries"].count_documents({}) - 2 * warmup
+
+        measured = batch[warmup:]
+        consume = floor_consume_ack(queue, measured)
+        art = artefacts(measured)
+        render, pdfs = floor_render(art.contexts)
+        put = floor_s3_put(s3, bucket, pdfs, art.raws)
+        upsert = floor_upsert(art.contexts)
+    if stored != jobs:
+        raise RuntimeError(f"{stored} cases stored for {jobs} jobs, each from a new patient")
+    return {
+        "jobs": jobs,
+        "per_job": per_job,
+        "processing": processing,
+        "latency": latency,
+        "floors": {"consume": consume, "render": render, "put": put, "upsert": upsert},
+        "pdf_bytes": sum(len(p) for p in pdfs) / len(pdfs),
+    }
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)
+
+
+def run(*, quick: bool = False) -> Section:
+    started = time.perf_counter()
+    m = measure(20 if quick else 200, warmup=2 if quick else 5)
+    return build_section(m, time.perf_counter() - started)
+
+
+def build_section(m: dict[str, Any], seconds: float) -> Section:
+    f = m["floors"]
+    consume, render, put, upsert = (
+        f["consume"] * 1000,
+        _mean(f["render"]) * 1000,
+        _mean(f["put"]) * 1000,
+        _mean(f["upsert"]) * 1000,
+    )
+    floor = consume + render + put + upsert
+    per_job = m["per_job"] * 1000
+    ratio = per_job / floor
+    processing = [t * 1000 for t in m["processing"]]
+    latency = [t * 1000 for t in m["latency"]]
+    rows = [
+        Row(
+            "Worker time per job (1 worker, no LLM)",
+            per_job,
+            floor=floor,
+            comparison=f"{ratio:.2f} x",
+            goal=f"<= {RATIO_GOAL:g} x the sum of the floors",
+            passed=ratio <= RATIO_GOAL,
+        ),
+        Row("Worker throughput", 1000 / per_job, unit="jobs/s", floor=1000 / floor, comparison=""),
+        Row("  floor: bare consume + ack (per message)", consume),
+        Row("  floor: bare render_pdf (mean)", render),
+        Row("  floor: bare S3 puts of report.pdf + raw.json (mean)", put),
+        Row("  floor: bare mongomock update_one upsert (mean)", upsert),
+        Row("Job handler time p50 (JobRunner: parse, Mongo, summary, PDF, S3)", percentile(processing, 50)),
+        Row("Job handler time p99", percentile(processing, 99)),
+        Row("Per-job latency p50 (handler start -> settled)", percentile(latency, 50)),
+        Row("Per-job latency p99", percentile(latency, 99)),
+    ]
+    notes = [
+        f"{m['jobs']} jobs (each a new patient, distinct MessageSids; the sample texts in en/es/pt incl. an "
+        f"emergency and a photo), pre-loaded into the queue; one RabbitConsumer thread; the window runs "
+        f"from the settle of the last warm-up job to the last settle. Mean PDF size {m['pdf_bytes'] / 1024:.1f} KiB.",
+        "Per-job time is the window divided by the jobs (a mean), so the floors are means too.",
+        "moto's S3 server runs in a process of its own, as S3 is remote in production.",
+        "Worker-only work that has no floor: TriageJob parsing, five more mongomock calls (tombstone, message "
+        "lookup, open case, message insert, conversation read: each a linear scan in mongomock), the "
+        "conversation re-screen, the summary, the raw JSON, a thread per job.",
+    ]
+    return Section(
+        key="worker",
+        title="Worker (issue #5)",
+        rows=rows,
+        params={"jobs": m["jobs"]},
+        notes=notes,
+        seconds=seconds,
+    )

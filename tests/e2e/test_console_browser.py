@@ -1,0 +1,186 @@
+"""The doctors' console in a real headless Chromium against the local stack and the real RabbitMQ.
+
+Needs the Debian packages chromium and chromium-driver; without them this test fails (never skips) and says
+how to install them. Screenshots are kept at docs/console.png and docs/console-phone.png.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fasttriage.local.demo import post_signed, wait_for_cases
+from fasttriage.local.events import fields_of
+from fasttriage.local.stack import LocalStack, free_port
+from support import ROOT, event, webhook_events
+
+pytestmark = pytest.mark.browser
+
+INSTALL = "sudo apt-get update && sudo apt-get install -y chromium chromium-driver"
+HOSTILE = "<img src=x onerror=\"window.__xss='ran'\">chest pain"
+
+
+def _browser_paths() -> tuple[str, str]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not chromium or not driver:
+        missing = ", ".join(n for n, p in (("chromium", chromium), ("chromedriver", driver)) if not p)
+        pytest.fail(f"{missing} not found: install it with `{INSTALL}`", pytrace=False)
+    return chromium, driver
+
+
+@pytest.fixture
+def stack(broker_url: str, queue_name: str) -> Iterator[LocalStack]:
+    stack = LocalStack(port=free_port(), amqp_url=broker_url, queue_name=queue_name).start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    chromium, driver_path = _browser_paths()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1366,900",
+    ):
+        options.add_argument(flag)
+    options.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(downloads),
+            "download.prompt_for_download": False,
+            "safebrowsing.enabled": False,
+            # moto ignores response-content-disposition (S3 honours it): make Chrome save PDFs, not show them
+            "plugins.always_open_pdf_externally": True,
+        },
+    )
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    driver.downloads = downloads  # type: ignore[attr-defined]
+    yield driver
+    driver.quit()
+
+
+def seed(stack: LocalStack) -> dict[str, str]:
+    """Posts every signed sample message as Twilio would; {first message sid: summary_id}."""
+    first_of: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for path in webhook_events():
+        form = fields_of(event(path.name))
+        assert post_signed(stack.gateway.url, form).status_code == 200
+        fields = dict(form)
+        first = first_of.setdefault(fields["From"], fields["MessageSid"])
+        counts[first] = counts.get(first, 0) + 1
+    return wait_for_cases(stack, counts, timeout_s=90)
+
+
+def emergency_case(stack: LocalStack, cases: dict[str, str]) -> str:
+    emergency_sid = dict(fields_of(event("webhook_emergency_chest_pain_pt_1.json")))["MessageSid"]
+    summary_id = cases[emergency_sid]
+    assert stack.runner.repository.get(summary_id).urgency.value == "emergency"
+    return summary_id
+
+
+def wait_for(condition, timeout_s: float = 15.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except Exception:
+            value = None
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_doctor_signs_in_opens_the_emergency_downloads_its_pdf_and_closes_it(stack, browser):
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    cases = seed(stack)
+    emergency = emergency_case(stack, cases)
+    # A case whose text is hostile HTML: the console must show it as text, never run it.
+    hostile = stack.db["summaries"].find_one({"_id": {"$ne": emergency}, "urgency": {"$ne": "emergency"}})
+    stack.db["summaries"].update_one({"_id": hostile["_id"]}, {"$set": {"summary.chief_complaint": HOSTILE}})
+
+    driver.get(f"{stack.gateway.url}/console")
+    driver.find_element(By.ID, "username").clear()
+    driver.find_element(By.ID, "username").send_keys("dr.ada")
+    driver.find_element(By.ID, "password").send_keys("local-dev-only")
+    driver.find_element(By.ID, "signin-button").click()
+
+    rows = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#queue button.row"), what="the queue")
+    assert len(rows) == len(cases)
+    emergencies = {d["_id"] for d in stack.db["summaries"].find({"urgency": "emergency"})}
+    listed = [row.get_attribute("data-summary-id") for row in rows]
+    assert emergency in emergencies and set(listed[: len(emergencies)]) == emergencies  # emergencies on top
+    top_badge = rows[0].find_element(By.CSS_SELECTOR, ".badge")
+    assert top_badge.text == "EMERGENCY" and "emergency" in top_badge.get_attribute("class")
+    assert HOSTILE in driver.find_element(By.ID, "queue").text
+    assert driver.execute_script("return window.__xss") is None
+
+    rows[listed.index(emergency)].click()
+    wait_for(lambda: driver.find_element(By.ID, "d-complaint").text, what="the case")
+    assert driver.find_elements(By.CSS_SELECTOR, "#detail .redflags li")
+    assert driver.find_elements(By.CSS_SELECTOR, "#detail [data-version]")
+    (ROOT / "docs").mkdir(exist_ok=True)
+    driver.save_screenshot(str(ROOT / "docs" / "console.png"))
+
+    driver.find_element(By.ID, "download").click()
+    pdf = wait_for(
+        lambda: [p for p in driver.downloads.glob("*.pdf") if p.stat().st_size > 0],
+        what="the downloaded PDF",
+    )[0]
+    # The file name comes from the presigned Content-Disposition, which S3 honours and moto ignores.
+    assert f"fasttriage-{emergency[:8]}-v1.pdf" in driver.find_element(By.ID, "banner").text
+    assert pdf.read_bytes().startswith(b"%PDF")
+    driver.switch_to.window(driver.window_handles[0])
+
+    driver.find_element(By.CSS_SELECTOR, '[data-action="in_review"]').click()
+    wait_for(lambda: driver.find_element(By.CSS_SELECTOR, '[data-action="closed"]'), what="the close button")
+    driver.find_element(By.CSS_SELECTOR, '[data-action="closed"]').click()
+    wait_for(
+        lambda: stack.db["summaries"].find_one({"_id": emergency})["status"] == "closed",
+        what="the case to be closed in Mongo",
+    )
+    wait_for(
+        lambda: emergency not in driver.find_element(By.ID, "queue").get_attribute("innerHTML"), what="queue"
+    )
+    doc = stack.db["summaries"].find_one({"_id": emergency})
+    assert (doc["assignee"], doc["revision"]) == ("dr.ada", 2)
+    actions = [e["action"] for e in stack.db["audit"].find({"summary_id": emergency})]
+    assert {"get_summary", "get_report_link", "update_summary"} <= set(actions)
+
+    # Only the sign-in token is stored, and only for this tab; no patient data in any storage.
+    assert driver.execute_script("return window.localStorage.length") == 0
+    stored = driver.execute_script("return Object.keys(window.sessionStorage).sort()")
+    assert stored == ["ft.token", "ft.who"]
+
+    # A phone: the queue fits the width, filters still work.
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
+    )
+    driver.get(f"{stack.gateway.url}/console")
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#queue button.row"), what="the queue on a phone")
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    driver.save_screenshot(str(ROOT / "docs" / "console-phone.png"))
