@@ -185,15 +185,40 @@ def rabbitmq_version() -> str | None:
         connection.close()
 
 
-def delete_queues(name: str) -> None:
-    """Deletes the run's own queues (<name>, <name>.emergency); the shared topology stays."""
-    from fasttriage.adapters.rabbitmq import emergency_queue
+def run_topology(name: str) -> tuple[list[str], list[str]]:
+    """The queues and exchanges a run's queue brings with it: <name>, <name>.emergency and, where the
+    topology is per queue, its dead-letter and delay queues and exchanges (shared names are never listed)."""
+    from fasttriage.adapters import rabbitmq
 
+    queues, exchanges = [name, rabbitmq.emergency_queue(name)], []
+    topology_class = getattr(rabbitmq, "Topology", None)
+    if topology_class is not None:
+        topology = topology_class(name)
+        delays = [topology.delay_for(i) for i in range(1, len(topology.retry_delays_s) + 1)]
+        queues += [topology.dead, *delays]
+        exchanges += [topology.dlx, *delays]
+    own = [q for q in queues if q.startswith(name)], [e for e in exchanges if e.startswith(name)]
+    return own
+
+
+def delete_queues(name: str) -> None:
+    """Deletes the run's own queues (and per-queue exchanges); shared topology names stay."""
+    from pika.exceptions import ChannelClosed
+
+    queues, exchanges = run_topology(name)
     connection = connect()
     try:
         channel = connection.channel()
-        for queue in (name, emergency_queue(name)):
-            channel.queue_delete(queue)
+        for queue in queues:
+            try:
+                channel.queue_delete(queue)
+            except ChannelClosed:
+                channel = connection.channel()
+        for exchange in exchanges:
+            try:
+                channel.exchange_delete(exchange)
+            except ChannelClosed:
+                channel = connection.channel()
     finally:
         connection.close()
 

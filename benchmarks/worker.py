@@ -49,6 +49,19 @@ class Ledger:
         with self.lock:
             return sum(1 for _, _, decision, _ in self.settled if decision == "ack")
 
+    def handoff_gaps(self) -> list[float]:
+        """Per worker, seconds from a job's settle to the start of that worker's next job. With jobs waiting
+        in the queue this is the loop's own latency: ack, next delivery, thread start."""
+        settled_at = {(worker, mid): at for worker, mid, _, at in self.settled}
+        gaps = []
+        for worker in {w for w, *_ in self.runs}:
+            mine = sorted((r for r in self.runs if r[0] == worker), key=lambda r: r[2])
+            for done, following in zip(mine, mine[1:], strict=False):
+                settled = settled_at.get((worker, done[1]))
+                if settled is not None:
+                    gaps.append(following[2] - settled)
+        return gaps
+
 
 def build_ports(db: Any, s3: Any, bucket: str, summarizer: Any) -> Any:
     from fasttriage.adapters.mongo import MongoPatients, MongoRepository

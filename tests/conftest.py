@@ -45,16 +45,21 @@ def broker_url() -> str:
 
 @pytest.fixture
 def queue_name(broker_url: str) -> Iterator[str]:
-    """A queue name of this test's own; its queues are deleted afterwards."""
+    """A job queue of this test's own; it and every queue derived from it are deleted afterwards."""
+    import subprocess
+
     import pika
-    from fasttriage.adapters.rabbitmq import emergency_queue
 
     name = f"test.{uuid.uuid4().hex[:10]}"
     yield name
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True, text=True)
+    mine = [q for q in listed.stdout.split() if q == name or q.startswith(name + ".")]
     connection = pika.BlockingConnection(pika.URLParameters(broker_url))
     channel = connection.channel()
-    for q in (name, emergency_queue(name)):
+    for q in mine:
         channel.queue_delete(q)
+    for suffix in (".dlx",):
+        channel.exchange_delete(name + suffix)
     connection.close()
 
 

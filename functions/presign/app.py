@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Depends, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -35,8 +36,9 @@ def current_doctor() -> Doctor:
 Caller = Annotated[Doctor, Depends(current_doctor)]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _ports() -> dict[str, Any]:
+    """The domain's ports, read per request (the local stack and the tests swap `deps`), and the clock."""
+    return {"cases": deps.cases, "audit": deps.cases, "now": datetime.now(UTC)}
 
 
 @app.get("/health")
@@ -61,25 +63,18 @@ def list_summaries(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict:
     query = cases.queue_query(urgency=urgency, status=status, since=since, limit=limit, cursor=cursor)
-    page = cases.list_queue(query, doctor=doctor, cases=deps.cases, audit=deps.cases, now=_now())
-    return page.model_dump(mode="json")
+    return cases.list_queue(query, doctor=doctor, **_ports()).model_dump(mode="json")
 
 
 @app.get("/summaries/<summary_id>")
 def get_summary(summary_id: str, doctor: Caller) -> dict:
-    return cases.case_detail(
-        summary_id, doctor=doctor, cases=deps.cases, audit=deps.cases, now=_now()
-    ).model_dump(mode="json")
+    return cases.case_detail(summary_id, doctor=doctor, **_ports()).model_dump(mode="json")
 
 
 @app.patch("/summaries/<summary_id>")
 def update_summary(summary_id: str, doctor: Caller, change: Annotated[cases.StatusChange, Body()]) -> dict:
-    detail = cases.change_status(
-        summary_id, change, doctor=doctor, cases=deps.cases, audit=deps.cases, now=_now()
-    )
-    logger.info(
-        "case status changed", summary_id=summary_id, status=detail.status.value, revision=detail.revision
-    )
+    detail = cases.change_status(summary_id, change, doctor=doctor, **_ports())
+    logger.info("case status changed", summary_id=summary_id, status=detail.status.value)
     metrics.add_metric(name="case_status_changes", unit="Count", value=1)
     return detail.model_dump(mode="json")
 
@@ -88,52 +83,37 @@ def update_summary(summary_id: str, doctor: Caller, change: Annotated[cases.Stat
 def report(
     summary_id: str, doctor: Caller, version: Annotated[str | None, Query(max_length=10)] = None
 ) -> dict:
+    ttl_s = settings.report_url_ttl_seconds
     link = cases.report_link(
-        summary_id,
-        cases.parse_version(version),
-        doctor=doctor,
-        cases=deps.cases,
-        links=deps.links,
-        audit=deps.cases,
-        ttl_s=settings.report_url_ttl_seconds,
-        now=_now(),
+        summary_id, cases.parse_version(version), doctor=doctor, links=deps.links, ttl_s=ttl_s, **_ports()
     )
     logger.info("report link issued", summary_id=summary_id, version=link.version)
     metrics.add_metric(name="report_links_issued", unit="Count", value=1)
-    return {
-        "summary_id": link.summary_id,
-        "version": link.version,
-        "url": link.url,
-        "expires_at": link.expires_at.isoformat(),
-        "filename": link.filename,
-    }
+    return link.model_dump(mode="json")
 
 
-@app.exception_handler(Unauthenticated)
-def unauthenticated(exc: Unauthenticated) -> Response:
-    return error_response(401, "unauthenticated", str(exc))
+def _answer(status: int, code: str) -> Callable[[Exception], Response]:
+    def answer(exc: Exception) -> Response:
+        if status == 403:
+            logger.warning("access denied")
+        return error_response(status, code, str(exc))
+
+    return answer
 
 
-@app.exception_handler(Forbidden)
-def forbidden(exc: Forbidden) -> Response:
-    logger.warning("access denied")
-    return error_response(403, "forbidden", str(exc))
+for _error, (_status, _code) in {
+    Unauthenticated: (401, "unauthenticated"),
+    Forbidden: (403, "forbidden"),
+    InvalidRequest: (400, "invalid_request"),
+    NotFound: (404, "not_found"),
+}.items():
+    app.exception_handler(_error)(_answer(_status, _code))
 
 
 @app.exception_handler(RequestValidationError)
 def invalid_shape(exc: RequestValidationError) -> Response:
     problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()]
     return error_response(400, "invalid_request", "; ".join(problems))
-
-
-@app.exception_handler(InvalidRequest)
-def invalid(exc: InvalidRequest) -> Response:
-    return error_response(400, "invalid_request", str(exc))
-
-
-@app.exception_handler(NotFound)
-def not_found(exc: NotFound) -> Response:
-    return error_response(404, "not_found", str(exc))
 
 
 @app.exception_handler(cases.EditConflict)

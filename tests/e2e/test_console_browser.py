@@ -114,13 +114,11 @@ def wait_for(condition, timeout_s: float = 15.0, what: str = "condition"):
 
 def test_a_doctor_signs_in_opens_the_emergency_downloads_its_pdf_and_closes_it(stack, browser):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 
     driver = browser
     cases = seed(stack)
     emergency = emergency_case(stack, cases)
-    # A case whose text is hostile HTML: the console must show it as text, never run it.
-    hostile = stack.db["summaries"].find_one({"_id": {"$ne": emergency}, "urgency": {"$ne": "emergency"}})
-    stack.db["summaries"].update_one({"_id": hostile["_id"]}, {"$set": {"summary.chief_complaint": HOSTILE}})
 
     driver.get(f"{stack.gateway.url}/console")
     driver.find_element(By.ID, "username").clear()
@@ -135,8 +133,6 @@ def test_a_doctor_signs_in_opens_the_emergency_downloads_its_pdf_and_closes_it(s
     assert emergency in emergencies and set(listed[: len(emergencies)]) == emergencies  # emergencies on top
     top_badge = rows[0].find_element(By.CSS_SELECTOR, ".badge")
     assert top_badge.text == "EMERGENCY" and "emergency" in top_badge.get_attribute("class")
-    assert HOSTILE in driver.find_element(By.ID, "queue").text
-    assert driver.execute_script("return window.__xss") is None
 
     rows[listed.index(emergency)].click()
     wait_for(lambda: driver.find_element(By.ID, "d-complaint").text, what="the case")
@@ -175,12 +171,33 @@ def test_a_doctor_signs_in_opens_the_emergency_downloads_its_pdf_and_closes_it(s
     stored = driver.execute_script("return Object.keys(window.sessionStorage).sort()")
     assert stored == ["ft.token", "ft.who"]
 
-    # A phone: the queue fits the width, filters still work.
+    # A case whose text is hostile HTML: the console shows it as text and never runs it.
+    hostile = stack.db["summaries"].find_one({"urgency": {"$ne": "emergency"}})
+    stack.db["summaries"].update_one({"_id": hostile["_id"]}, {"$set": {"summary.chief_complaint": HOSTILE}})
+    driver.find_element(By.ID, "refresh").click()
+    wait_for(lambda: HOSTILE in driver.find_element(By.ID, "queue").text, what="the hostile text, as text")
+    assert driver.execute_script("return window.__xss") is None
+    original = hostile["summary"]["chief_complaint"]  # put it back for the phone screenshot
+    stack.db["summaries"].update_one({"_id": hostile["_id"]}, {"$set": {"summary.chief_complaint": original}})
+
+    # A phone: one column, no sideways scrolling; a case opens full width and goes back to the queue.
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
     )
     driver.get(f"{stack.gateway.url}/console")
-    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#queue button.row"), what="the queue on a phone")
+    Select(wait_for(lambda: driver.find_element(By.ID, "f-status"), what="filters")).select_by_value("")
+    rows = wait_for(
+        lambda: driver.find_elements(By.CSS_SELECTOR, "#queue button.row"), what="the queue on a phone"
+    )
+    wait_for(
+        lambda: len(driver.find_elements(By.CSS_SELECTOR, "#queue .chip.closed")) == 1, what="the closed case"
+    )
     assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     driver.save_screenshot(str(ROOT / "docs" / "console-phone.png"))
+    driver.find_elements(By.CSS_SELECTOR, "#queue button.row")[0].click()
+    wait_for(lambda: driver.find_element(By.ID, "d-complaint").is_displayed(), what="the case on a phone")
+    assert not driver.find_element(By.ID, "list-pane").is_displayed()
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    driver.find_element(By.CSS_SELECTOR, "#detail .back").click()
+    wait_for(lambda: driver.find_element(By.ID, "list-pane").is_displayed(), what="back to the queue")

@@ -352,6 +352,29 @@ def test_worker_service_runs_in_private_subnets_without_public_ip_and_one_task_i
     assert breaker == {"Enable": True, "Rollback": True}
 
 
+def test_worker_service_waits_for_the_private_routes_and_broker_rules(resources):
+    depends_on = set(as_list(resources["WorkerService"]["DependsOn"]))
+    assert depends_on >= {
+        "PrivateDefaultRouteA",
+        "PrivateDefaultRouteB",
+        "PrivateSubnetARouteTableAssociation",
+        "PrivateSubnetBRouteTableAssociation",
+        "BrokerIngressFromWorker",
+        "WorkerEgressToBroker",
+    }
+
+
+def test_admin_task_runs_the_cli_with_the_worker_secrets_and_no_task_role(resources):
+    task = props(resources, "AdminTaskDefinition")
+    (admin,) = task["ContainerDefinitions"]
+    assert admin["EntryPoint"] == ["python", "-m", "fasttriage.cli"]
+    assert admin["Image"] == {"Ref": "WorkerImageUri"}
+    assert "TaskRoleArn" not in task, "dlq list/redrive only talk to the broker"
+    assert admin["ReadonlyRootFilesystem"] is True
+    assert {s["Name"] for s in admin["Secrets"]} == {s["Name"] for s in container(resources)["Secrets"]}
+    assert props(resources, "WorkerService")["TaskDefinition"] == {"Ref": "WorkerTaskDefinition"}
+
+
 def test_worker_autoscales_on_queue_depth_per_running_task_in_prod(resources):
     target = resources["WorkerScalableTarget"]
     policy = resources["WorkerQueueDepthScaling"]
@@ -512,6 +535,13 @@ def test_waf_is_optional_and_guards_the_api_stage(resources, template):
         if "ManagedRuleGroupStatement" in rule["Statement"]
     }
     assert "AWSManagedRulesKnownBadInputsRuleSet" in rule_groups
+    by_name = {rule["Name"]: rule["Statement"] for rule in props(resources, "ApiWebAcl")["Rules"]}
+    for scoped in (
+        by_name["RateLimitPerIp"]["RateBasedStatement"],
+        by_name["CommonRuleSet"]["ManagedRuleGroupStatement"],
+    ):
+        match = scoped["ScopeDownStatement"]["NotStatement"]["Statement"]["ByteMatchStatement"]
+        assert match["SearchString"] == "/webhook/twilio", "Twilio's shared IPs and patients' free text pass"
 
 
 def test_custom_domain_is_optional_with_certificate_and_dns_alias(resources, template):

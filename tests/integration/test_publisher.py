@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pika
 import pytest
-from fasttriage.adapters.rabbitmq import DEAD_QUEUE, RabbitPublisher, connection_parameters, emergency_queue
+from fasttriage.adapters.rabbitmq import RabbitPublisher, Topology, connection_parameters, emergency_queue
 from fasttriage.domain.errors import PublishError
 from fasttriage.domain.models import Assessment, InboundMessage, Language, RedFlag, TriageJob
 from fasttriage.domain.urgency import Urgency
@@ -68,7 +68,7 @@ def test_job_is_persistent_on_a_durable_quorum_queue_with_dead_lettering(broker_
     assert properties.message_id == "SM" + "1" * 32
     assert TriageJob.model_validate_json(body).job_id == properties.message_id
     described = queue_types([queue_name])[queue_name]
-    assert described.startswith("quorum") and DEAD_QUEUE in described
+    assert described.startswith("quorum") and Topology(queue_name).dead in described
 
 
 def test_emergency_job_goes_to_the_emergency_queue(broker_url, queue_name):

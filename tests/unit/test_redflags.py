@@ -289,6 +289,22 @@ def test_an_adults_age_is_not_read_as_a_temperature() -> None:
     assert "sepsis_signs" not in codes("my 38 yo husband is confused about his pills")
 
 
+def test_a_floppy_baby_is_an_emergency_even_without_fever() -> None:
+    assert "unwell_child" in codes("mi bebé está muy flojo y no reacciona")
+
+
+def test_new_confusion_without_fever_is_urgent() -> None:
+    assert codes("my mum has become confused over the last day, no fever") == {"acute_confusion"}
+
+
+def test_saying_someone_is_having_a_stroke_is_a_stroke_sign_not_chest_pain() -> None:
+    assert codes("creo que a mi papá le está dando un derrame") == {"stroke_signs"}
+
+
+def test_cpr_in_progress_is_an_emergency() -> None:
+    assert floor("no pulse!! doing cpr now") is Urgency.EMERGENCY
+
+
 # --- context: negation, past, family, hypothetical ----------------------------------------------
 
 
@@ -376,6 +392,40 @@ def test_present_chest_pain_after_a_past_one_is_flagged_in_spanish() -> None:
 
 def test_present_speech_trouble_after_past_stroke_is_flagged_in_portuguese() -> None:
     assert "stroke_signs" in codes("meu pai teve AVC há 2 anos e agora estou com a fala enrolada")
+
+
+def test_a_relative_who_had_a_fall_and_is_not_responding_is_an_emergency() -> None:
+    assert floor("my mum had a fall and isnt responding") is Urgency.EMERGENCY
+
+
+def test_showing_signs_of_a_stroke_is_not_a_hypothetical() -> None:
+    assert floor("hes showing signs of a stroke, face drooping") is Urgency.EMERGENCY
+
+
+def test_portuguese_reflexive_e_se_is_not_a_hypothetical() -> None:
+    assert "head_injury_loc" in codes("ele caiu e se machucou, bateu a cabeça e desmaiou")
+
+
+def test_a_past_seizure_mentioned_with_today_is_still_the_past() -> None:
+    assert codes("had a seizure 2 years ago, today i want my prescription") == set()
+
+
+def test_chest_tightness_from_coughing_is_urgent_not_emergency() -> None:
+    assert codes("i have a cold and my chest feels tight from coughing") == {"chest_pain"}
+
+
+def test_chest_pain_with_sweating_is_an_emergency_even_when_coughing() -> None:
+    assert floor("chest pain when i cough and sweating a lot") is Urgency.EMERGENCY
+
+
+def test_heavy_bleeding_after_giving_birth_last_week_is_an_emergency() -> None:
+    assert floor("bleeding really heavily after giving birth last week, soaking a pad every hour") is (
+        Urgency.EMERGENCY
+    )
+
+
+def test_painful_swollen_leg_after_a_flight_is_urgent() -> None:
+    assert codes("my left leg is swollen and painful since my flight") == {"possible_dvt"}
 
 
 @pytest.mark.parametrize(

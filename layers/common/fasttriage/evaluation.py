@@ -157,20 +157,18 @@ def print_report(report: SetReport, out: TextIO) -> None:
         f"[{report.name}] {report.total} vignettes ({report.expected_emergencies} emergency, "
         f"{report.expected_urgents} urgent, {report.non_emergencies - report.expected_urgents} no flag)\n"
         f"  emergency recall      {report.emergency_recall:.3f}  "
-        f"({report.caught_emergencies}/{report.expected_emergencies}, target >= {EMERGENCY_RECALL_TARGET})\n"
+        f"({report.caught_emergencies}/{report.expected_emergencies}, "
+        f"target >= {EMERGENCY_RECALL_TARGET})\n"
         f"  false-emergency rate  {report.false_emergency_rate:.3f}  "
         f"({report.false_emergencies}/{report.non_emergencies}, target <= {FALSE_EMERGENCY_RATE_TARGET})\n"
-        f"  urgent recall         {report.urgent_recall:.3f}  ({report.caught_urgents}/{report.expected_urgents})\n"
+        f"  urgent recall         {report.urgent_recall:.3f}  "
+        f"({report.caught_urgents}/{report.expected_urgents})\n"
         f"  language detected     {report.language_matches}/{report.total}\n"
     )
-    for outcome in report.misses:
-        out.write(
-            f"  miss         {outcome.id}: expected {_label(outcome.expected)}, got {_label(outcome.actual)}\n"
-        )
-    for outcome in report.false_alarms:
-        out.write(
-            f"  false alarm  {outcome.id}: expected {_label(outcome.expected)}, got {_label(outcome.actual)}\n"
-        )
+    for kind, outcomes in (("miss", report.misses), ("false alarm", report.false_alarms)):
+        for outcome in outcomes:
+            expected, actual = _label(outcome.expected), _label(outcome.actual)
+            out.write(f"  {kind:<12} {outcome.id}: expected {expected}, got {actual}\n")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -20,15 +20,7 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.exceptions import AMQPError
 
-from fasttriage.adapters.rabbitmq import (
-    DEAD_QUEUE,
-    DLX,
-    RETRY_DELAYS_S,
-    connection_parameters,
-    declare_topology,
-    delay_queue,
-    emergency_queue,
-)
+from fasttriage.adapters.rabbitmq import RETRY_DELAYS_S, Topology, connection_parameters
 
 ATTEMPT_HEADER = "x-fasttriage-attempt"
 REASON_HEADER = "x-fasttriage-reason"
@@ -89,10 +81,11 @@ class RabbitConsumer:
         stop_grace_s: float = 100.0,
         backoff_max_s: float = 30.0,
         on_settled: Callable[[Delivery, Verdict], None] | None = None,
+        retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S,
     ) -> None:
         self._url = url
-        self._queue = queue
-        self._queues = (emergency_queue(queue), queue)
+        self.topology = Topology(queue, retry_delays_s)
+        self._queues = (self.topology.emergency, queue)
         self._handler = handler
         self._max_attempts = max_attempts
         self._heartbeat_s = heartbeat_s
@@ -137,7 +130,7 @@ class RabbitConsumer:
         try:
             channel = connection.channel()
             channel.confirm_delivery()
-            declare_topology(channel, self._queue)
+            self.topology.declare(channel)
             channel.basic_qos(prefetch_count=1)
             tags = [channel.basic_consume(q, self._on_message, auto_ack=False) for q in self._queues]
             self.connected.set()
@@ -212,13 +205,13 @@ class RabbitConsumer:
         if decision is Decision.RETRY and delivery.attempt >= self._max_attempts:
             decision, verdict = Decision.DEAD, Verdict(Decision.DEAD, f"out of attempts: {verdict.reason}")
         if decision is Decision.RETRY:
-            delay = RETRY_DELAYS_S[min(delivery.attempt - 1, len(RETRY_DELAYS_S) - 1)]
-            self._republish(
-                channel, pending, delay_queue(delay), delivery.queue, delivery.attempt + 1, verdict
-            )
+            delay_exchange = self.topology.delay_for(delivery.attempt)
+            self._republish(channel, pending, delay_exchange, delivery.queue, delivery.attempt + 1, verdict)
             self.stats.retried += 1
         elif decision is Decision.DEAD:
-            self._republish(channel, pending, DLX, DEAD_QUEUE, delivery.attempt, verdict)
+            self._republish(
+                channel, pending, self.topology.dlx, self.topology.dead, delivery.attempt, verdict
+            )
             self.stats.dead_lettered += 1
         else:
             self.stats.acked += 1

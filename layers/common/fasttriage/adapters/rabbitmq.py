@@ -1,12 +1,12 @@
 """RabbitMQ (Amazon MQ): the queue topology, a confirmed publisher for the webhook, and the
 delivery primitives (retry with delay, dead-letter with a reason) the worker uses.
 
-Topology (declared idempotently by every client at connect):
-- triage.jobs.emergency, triage.jobs  durable quorum queues; the worker drains emergency first.
-- triage.delay.<N>s                    quorum queues with a TTL that dead-letter back to the job's own queue
-                                       through the default exchange (the routing key is kept): broker-side retry
-                                       with growing delays, no sleeping while holding a job.
-- triage.dlx -> triage.dead            dead letters: poison jobs and jobs out of attempts, with a reason header.
+Topology for a job queue Q (default triage.jobs), declared idempotently by every client at connect:
+- Q.emergency, Q         durable quorum queues; the worker drains Q.emergency first.
+- Q.delay.<N>s           quorum queues with a TTL that dead-letter back to the job's own queue through the
+                         default exchange (the routing key is kept): broker-side retry with growing delays,
+                         no sleeping while holding a job.
+- Q.dlx -> Q.dead        dead letters: poison jobs and jobs out of attempts, with a reason header.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from typing import Any
 
 import pika
@@ -25,19 +26,71 @@ from pika.exceptions import AMQPError, ConnectionBlockedTimeout, NackError, Unro
 from fasttriage.domain.errors import PublishError
 from fasttriage.domain.models import TriageJob
 
-DLX = "triage.dlx"
-DEAD_QUEUE = "triage.dead"
-RETRY_DELAYS_S = (5, 30, 120, 600)
+RETRY_DELAYS_S: tuple[float, ...] = (5, 30, 120, 600)
 DELIVERY_LIMIT = 20
 CONTENT_TYPE = "application/json"
 
 
+@dataclass(frozen=True)
+class Topology:
+    """The names and arguments of every queue that serves one job queue."""
+
+    queue: str
+    retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S
+
+    @property
+    def emergency(self) -> str:
+        return f"{self.queue}.emergency"
+
+    @property
+    def dlx(self) -> str:
+        return f"{self.queue}.dlx"
+
+    @property
+    def dead(self) -> str:
+        return f"{self.queue}.dead"
+
+    def delay_for(self, attempt: int) -> str:
+        """The delay queue for a job that failed its `attempt`-th try: delays grow, then stay at the last."""
+        delay = self.retry_delays_s[min(attempt - 1, len(self.retry_delays_s) - 1)]
+        return f"{self.queue}.delay.{delay:g}s"
+
+    def declare(self, channel: BlockingChannel) -> None:
+        quorum = {"x-queue-type": "quorum"}
+        channel.exchange_declare(self.dlx, exchange_type="direct", durable=True)
+        channel.queue_declare(self.dead, durable=True, arguments=quorum)
+        channel.queue_bind(self.dead, self.dlx, routing_key=self.dead)
+        job_args = {
+            **quorum,
+            "x-dead-letter-exchange": self.dlx,
+            "x-dead-letter-routing-key": self.dead,
+            "x-delivery-limit": DELIVERY_LIMIT,  # a job that crashes the worker again and again ends up dead
+        }
+        for name in (self.emergency, self.queue):
+            channel.queue_declare(name, durable=True, arguments=job_args)
+        for attempt, delay in enumerate(self.retry_delays_s, start=1):
+            name = self.delay_for(attempt)
+            channel.exchange_declare(name, exchange_type="fanout", durable=True)
+            channel.queue_declare(
+                name,
+                durable=True,
+                arguments={
+                    **quorum,
+                    "x-message-ttl": int(delay * 1000),
+                    "x-dead-letter-exchange": "",  # back to the job's own queue: the routing key is kept
+                    "x-dead-letter-strategy": "at-least-once",
+                    "x-overflow": "reject-publish",
+                },
+            )
+            channel.queue_bind(name, name)
+
+
 def emergency_queue(queue: str) -> str:
-    return f"{queue}.emergency"
+    return Topology(queue).emergency
 
 
-def delay_queue(delay_s: int) -> str:
-    return f"triage.delay.{delay_s}s"
+def declare_topology(channel: BlockingChannel, queue: str) -> None:
+    Topology(queue).declare(channel)
 
 
 def connection_parameters(url: str, *, heartbeat_s: int = 30, timeout_s: float = 4.0) -> pika.URLParameters:
@@ -51,36 +104,6 @@ def connection_parameters(url: str, *, heartbeat_s: int = 30, timeout_s: float =
         context = ssl.create_default_context()
         params.ssl_options = pika.SSLOptions(context, server_hostname=params.host)
     return params
-
-
-def declare_topology(channel: BlockingChannel, queue: str) -> None:
-    quorum = {"x-queue-type": "quorum"}
-    channel.exchange_declare(DLX, exchange_type="direct", durable=True)
-    channel.queue_declare(DEAD_QUEUE, durable=True, arguments=quorum)
-    channel.queue_bind(DEAD_QUEUE, DLX, routing_key=DEAD_QUEUE)
-    job_args = {
-        **quorum,
-        "x-dead-letter-exchange": DLX,
-        "x-dead-letter-routing-key": DEAD_QUEUE,
-        "x-delivery-limit": DELIVERY_LIMIT,  # a job that crashes the worker again and again ends up dead
-    }
-    for name in (emergency_queue(queue), queue):
-        channel.queue_declare(name, durable=True, arguments=job_args)
-    for delay in RETRY_DELAYS_S:
-        name = delay_queue(delay)
-        channel.exchange_declare(name, exchange_type="fanout", durable=True)
-        channel.queue_declare(
-            name,
-            durable=True,
-            arguments={
-                **quorum,
-                "x-message-ttl": delay * 1000,
-                "x-dead-letter-exchange": "",  # back to the job's own queue: the routing key is kept
-                "x-dead-letter-strategy": "at-least-once",
-                "x-overflow": "reject-publish",
-            },
-        )
-        channel.queue_bind(name, name)
 
 
 def route_for(job: TriageJob, queue: str) -> str:
@@ -150,7 +173,7 @@ class RabbitPublisher:
         connection = pika.BlockingConnection(params)
         channel = connection.channel()
         channel.confirm_delivery()
-        declare_topology(channel, self._queue)
+        Topology(self._queue).declare(channel)
         return connection, channel
 
     def _publish_in_thread(self, confined: _Confined, job: TriageJob, body: bytes) -> None:

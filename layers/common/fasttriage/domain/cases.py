@@ -226,8 +226,7 @@ class ReportLinks(Protocol):
     def presigned_get(self, key: str, version_id: str | None, filename: str, expires_s: int) -> str: ...
 
 
-@dataclass(frozen=True)
-class ReportLink:
+class ReportLink(BaseModel):
     summary_id: str
     version: int
     url: str

@@ -70,3 +70,47 @@ class NotFound(FastTriageError):
 
 class InvalidRequest(FastTriageError):
     """A request parameter is malformed; the text says which and why."""
+
+
+# --- outbound Twilio: media downloads and follow-up messages ----------------------------------------------
+
+
+class MediaUnavailable(TransientError):
+    """Twilio's media did not arrive in time (timeout, connection, 5xx, 429): a later attempt may succeed."""
+
+
+class MediaRejected(PermanentError):
+    """A media item we will never keep: not a Twilio API URL of this account, too large, or a content type
+    outside the allow-list. `reason` is a short stable code (url, redirect, too_large, content_type)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+class MediaGone(MediaRejected):
+    """Twilio answered 4xx (deleted media 404/410, credentials refused 401/403): the media cannot be fetched;
+    the message is triaged without it."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__("unauthorized" if status in (401, 403) else "not_found", f"HTTP {status}")
+        self.status = status
+
+
+class MessengerUnavailable(TransientError):
+    """Twilio's REST API failed (5xx, 429, network). `maybe_sent` is True when the request may have reached
+    Twilio (a read timeout, a dropped connection): sending again could duplicate the message."""
+
+    def __init__(self, detail: str, *, maybe_sent: bool) -> None:
+        super().__init__(detail)
+        self.maybe_sent = maybe_sent
+
+
+class MessageRejected(PermanentError):
+    """Twilio refused the message (4xx other than 429), e.g. 21211 invalid 'To' or 63016 outside the
+    WhatsApp 24-hour window. `code` is Twilio's error code when it gave one."""
+
+    def __init__(self, status: int, code: int | None) -> None:
+        super().__init__(f"HTTP {status}, Twilio code {code}")
+        self.status = status
+        self.code = code

@@ -39,8 +39,8 @@ _TEXTS: dict[str, dict[Language, str]] = {
             "now. If it gets worse, call your local emergency number."
         ),
         Language.ES: (
-            "Esto debe verse en persona hoy. Contacte ahora con la clínica, un centro de urgencias o su médico. "
-            "Si empeora, llame al número de emergencias local."
+            "Esto debe verse en persona hoy. Contacte ahora con la clínica, un centro de urgencias "
+            "o su médico. Si empeora, llame al número de emergencias local."
         ),
         Language.PT: (
             "Isto precisa ser visto pessoalmente hoje. Procure agora a clínica, uma UPA ou seu médico. "
@@ -97,7 +97,8 @@ _ERASURE = re.compile(
     rf"^(?:{_PLEASE} )?(?:"
     r"(?:delete|erase|remove|wipe) (?:all )?(?:of )?my (?:data|information|info|messages)"
     r"|(?:borrar|borra|borre|eliminar|elimina|elimine) (?:todos )?(?:mis|los) (?:datos|mensajes)"
-    r"|(?:apagar|apaga|apague|excluir|exclua|deletar|delete) (?:todos )?(?:os )?(?:meus|os) (?:dados|mensagens)"
+    r"|(?:apagar|apaga|apague|excluir|exclua|deletar|delete) (?:todos )?(?:os )?(?:meus|os)"
+    r" (?:dados|mensagens)"
     rf")(?: {_PLEASE})?$"
 )
 
