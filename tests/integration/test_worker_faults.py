@@ -120,7 +120,7 @@ def test_poison_job_is_dead_lettered_after_n_attempts_and_the_jobs_behind_it_sti
         publish(broker_url, queue_name, [poison, good])
         assert wait_for(lambda: consumer.stats.dead_lettered == 1 and consumer.stats.acked == 1, 30)
         assert consumer.stats.retried == 2
-    [(properties, body)] = queue_messages(broker_url, Topology(queue_name).dead)
+    [(properties, _)] = queue_messages(broker_url, Topology(queue_name).dead)
     assert properties.message_id == poison.job_id
     assert properties.headers[ATTEMPT_HEADER] == 3
     assert "out of attempts: RepositoryError" in properties.headers[REASON_HEADER]
@@ -239,3 +239,29 @@ def test_dockerfile_names_an_entrypoint_and_health_check_that_exist():
         [sys.executable, "-m", "fasttriage.worker", "--help"], capture_output=True, text=True
     )
     assert helped.returncode == 0 and "--health" in helped.stdout
+
+
+def test_dead_letters_are_listed_without_loss_and_redriven_by_the_documented_command(
+    broker_url, queue_name, mongo_db, s3, bucket
+):
+    runner = make_runner(mongo_db, s3, bucket)
+    with RunningWorker(lambda: broker_url, queue_name, runner) as consumer:
+        connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+        connection.channel().basic_publish(
+            "", queue_name, b"{}", pika.BasicProperties(message_id="junk-1", delivery_mode=2)
+        )
+        connection.close()
+        assert wait_for(lambda: consumer.stats.dead_lettered == 1, 20)
+    env = {**os.environ, "AMQP_URL": broker_url, "QUEUE_NAME": queue_name}
+    cli = [sys.executable, "-m", "fasttriage.cli", "dlq"]
+    listed = subprocess.run([*cli, "list"], env=env, capture_output=True, text=True, check=True).stdout
+    assert "1 dead letter(s)" in listed and "junk-1" in listed and "malformed job" in listed
+    again = subprocess.run([*cli, "list"], env=env, capture_output=True, text=True, check=True).stdout
+    assert "1 dead letter(s)" in again  # listing consumed nothing
+    moved = subprocess.run(
+        [*cli, "redrive", "--id", "junk-1"], env=env, capture_output=True, text=True, check=True
+    )
+    assert f"junk-1 -> {queue_name}" in moved.stdout
+    [(properties, body)] = queue_messages(broker_url, queue_name)
+    assert body == b"{}" and properties.message_id == "junk-1"
+    assert queue_messages(broker_url, Topology(queue_name).dead) == []
