@@ -57,7 +57,7 @@ class JobRunner:
         except ValidationError as exc:
             where = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()[:5])
             logger.error("malformed job", job_id=delivery.message_id, problems=where)
-            metrics.add_metric(name="jobs_dead_lettered", unit="Count", value=1)
+            metrics.add_metric(name="jobs_failed", unit="Count", value=1)
             return Verdict(Decision.DEAD, f"malformed job: {where}")
         # Thread-local keys: the job runs in its own thread, and every line of this job carries them.
         logger.thread_safe_append_keys(
@@ -83,7 +83,7 @@ class JobRunner:
             return Verdict(Decision.DEAD, f"{type(exc).__name__}: {exc}")
         except Exception as exc:
             logger.warning("job failed, will retry", error=type(exc).__name__)
-            metrics.add_metric(name="jobs_retried", unit="Count", value=1)
+            metrics.add_metric(name="jobs_failed", unit="Count", value=1)
             return Verdict(Decision.RETRY, type(exc).__name__)
         elapsed_ms = (time.perf_counter() - started) * 1000
         if outcome.skipped:
@@ -181,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     secrets = Secrets(settings)
 
     def settled(delivery: Delivery, verdict: Verdict) -> None:
+        """One EMF document per job: what the runner counted plus how the broker side settled it."""
+        if verdict.decision is Decision.RETRY:
+            metrics.add_metric(name="jobs_retried", unit="Count", value=1)
+        elif verdict.decision is Decision.DEAD:
+            metrics.add_metric(name="jobs_dead_lettered", unit="Count", value=1)
+            logger.error("job dead-lettered", job_id=delivery.message_id, reason=verdict.reason)
         metrics.flush_metrics(raise_on_empty_metrics=False)
 
     consumer = RabbitConsumer(

@@ -124,7 +124,7 @@ class RabbitConsumer:
         self._beat(False)
 
     def _serve(self) -> None:
-        params = connection_parameters(self._url(), heartbeat_s=self._heartbeat_s)
+        params = connection_parameters(self._url(), heartbeat_s=self._heartbeat_s, name="fasttriage-worker")
         connection = pika.BlockingConnection(params)
         self._connection = connection
         try:

@@ -11,6 +11,8 @@ Topology for a job queue Q (default triage.jobs), declared idempotently by every
 
 from __future__ import annotations
 
+import os
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -93,8 +95,11 @@ def declare_topology(channel: BlockingChannel, queue: str) -> None:
     Topology(queue).declare(channel)
 
 
-def connection_parameters(url: str, *, heartbeat_s: int = 30, timeout_s: float = 4.0) -> pika.URLParameters:
+def connection_parameters(
+    url: str, *, heartbeat_s: int = 30, timeout_s: float = 4.0, name: str = "fasttriage"
+) -> pika.URLParameters:
     params = pika.URLParameters(url)
+    params.client_properties = {"connection_name": f"{name}@{socket.gethostname()}:{os.getpid()}"}
     params.heartbeat = heartbeat_s
     params.blocked_connection_timeout = timeout_s
     params.socket_timeout = timeout_s
@@ -169,7 +174,9 @@ class RabbitPublisher:
         self._confined = _Confined(self._open)
 
     def _open(self) -> tuple[BlockingConnection, BlockingChannel]:
-        params = connection_parameters(self._url(), heartbeat_s=self._heartbeat, timeout_s=self._timeout)
+        params = connection_parameters(
+            self._url(), heartbeat_s=self._heartbeat, timeout_s=self._timeout, name="fasttriage-webhook"
+        )
         connection = pika.BlockingConnection(params)
         channel = connection.channel()
         channel.confirm_delivery()

@@ -588,7 +588,7 @@ _FINDING_SOURCES: dict[str, str] = {
     ),
     # --- allergy ---
     "airway_swelling": (
-        r"\bthroat (?:\w+ ){0,2}(?:closing|closed|tight|tightening|swelling up|swollen shut)"
+        r"\bthroat (?:\w+ ){0,4}(?:closing|closed|tight|tightening|swelling up|swollen shut)"
         r"|\bclos\w* (?:up )?(?:my|his|her) throat"
         r"|\btongue (?:\w+ ){0,2}(?:swelling|swollen|swelled|swell|puffing|puffed)|\bswollen tongue"
         r"|\bswelling (?:of|in) (?:the |my |his |her )?(?:tongue|throat)"

@@ -30,6 +30,14 @@ def post_signed(base_url: str, fields: list[tuple[str, str]]) -> requests.Respon
     )
 
 
+def twiml_text(twiml: str) -> str:
+    """The text of a TwiML <Message>, on one line."""
+    from xml.etree import ElementTree
+
+    message = ElementTree.fromstring(twiml).find("Message")  # noqa: S314 - our own handler's TwiML
+    return " ".join((message.text or "").split()) if message is not None else ""
+
+
 def sign_in(base_url: str, username: str = "dr.ada", group: str = "doctors") -> str:
     answer = requests.post(
         f"{base_url}/dev/sign-in",
@@ -89,7 +97,7 @@ def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: in
             first = first_of.setdefault(sender, form["MessageSid"])
             counts[first] = counts.get(first, 0) + 1
             labels[first] = (mask_phone(sender), mask_name(form.get("ProfileName")) or "-")
-            print(f"  sent {path.name}: HTTP 200, TwiML reply of {len(answer.text)} bytes")
+            print(f"  sent {path.name}: HTTP 200, reply: {twiml_text(answer.text)[:110]}")
         cases = wait_for_cases(stack, counts, timeout_s)
         token = sign_in(stack.gateway.url)
         out_dir.mkdir(parents=True, exist_ok=True)
