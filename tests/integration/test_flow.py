@@ -109,3 +109,25 @@ def test_a_job_delivered_twice_yields_one_summary_document(
         f"triage/{doc['_id']}/report.pdf",
         f"triage/{doc['_id']}/raw.json",
     }
+
+
+def test_every_summary_version_keeps_its_own_report(stack):
+    conversation = [fields_of(event(p.name)) for p in webhook_events() if "sore_throat" in p.name]
+    for form in conversation:
+        assert post_signed(stack.gateway.url, form).status_code == 200
+    first_sid = dict(conversation[0])["MessageSid"]
+    summary_id = wait_for_cases(stack, {first_sid: 2}, timeout_s=60)[first_sid]
+    token = sign_in(stack.gateway.url)
+
+    def report_text(version: int) -> str:
+        link = requests.get(
+            f"{stack.gateway.url}/summaries/{summary_id}/report?version={version}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert link.status_code == 200 and link.json()["version"] == version
+        return pdf_text(requests.get(link.json()["url"], timeout=10).content)
+
+    first, latest = report_text(1), report_text(2)
+    assert "sore throat" in first and "allergic to penicillin" not in first  # what was known at version 1
+    assert "allergic to penicillin" in latest
