@@ -24,10 +24,10 @@ def main() -> None:
     adapter_imported = time.perf_counter()
 
     import mongomock  # the test double: not part of a production cold start
-    from fasttriage.local.events import signed_webhook_event
-    from fasttriage.local.lambdas import FakeContext
 
     from benchmarks.common import webhook_fields
+    from fasttriage.local.events import signed_webhook_event
+    from fasttriage.local.lambdas import FakeContext
 
     module.deps.patients = MongoPatients(mongomock.MongoClient()["coldstart"])
     event = signed_webhook_event(webhook_fields(sys.argv[1], 0, patients=1))

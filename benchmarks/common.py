@@ -395,8 +395,9 @@ def make_job(fields: list[tuple[str, str]]) -> Any:
     from fasttriage.local.constants import LOCAL_ACCOUNT_SID, LOCAL_PSEUDONYM_KEY
 
     recorder = _Recorder()
+    form: Any = FormParams(fields)
     intake.accept(
-        FormParams(fields),
+        form,
         account_sid=LOCAL_ACCOUNT_SID,
         whatsapp_only=True,
         pseudonym_key=LOCAL_PSEUDONYM_KEY.encode(),

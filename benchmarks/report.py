@@ -3,6 +3,7 @@ markers so `--only` replaces its own section and leaves the others' last figures
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,10 +47,16 @@ def table(section: Section) -> str:
 
 def render_section(section: Section, run_info: dict[str, str]) -> str:
     notes = "\n".join(f"- {note}" for note in section.notes)
+    load = section.params.get("load")
+    busy = (
+        f"; 1-min load average {load[0]:.1f} before, {load[1]:.1f} after (on {os.cpu_count()} cores)"
+        if load
+        else ""
+    )
     return (
         f"<!-- bench:{section.key}:start -->\n"
         f"## {section.title}\n"
-        f"_Measured {run_info['date']} in {section.seconds:.0f} s._\n\n"
+        f"_Measured {run_info['date']} in {section.seconds:.0f} s{busy}._\n\n"
         f"{table(section)}\n\n{notes}\n"
         f"<!-- bench:{section.key}:end -->"
     )

@@ -8,6 +8,7 @@ Exits 0 whether goals pass or miss (the figures are the result); 2 when the brok
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +30,9 @@ def _runner(name: str) -> Callable[..., Section]:
 
 
 def print_section(section: Section) -> None:
-    print(f"\n== {section.title} ({section.seconds:.1f} s)")
+    load = section.params.get("load")
+    busy = f"; 1-min load average {load[0]:.1f} -> {load[1]:.1f}" if load else ""
+    print(f"\n== {section.title} ({section.seconds:.1f} s{busy})")
     width = max(len(r.figure) for r in section.rows)
     for row in section.rows:
         floor = f"floor {fmt(row.floor, row.unit)}" if row.floor is not None else ""
@@ -66,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     sections = []
     for name in names:
         print(f"running {name}{' (quick)' if args.quick else ''} ...", flush=True)
+        load_before = os.getloadavg()[0]
         section = _runner(name)(quick=args.quick)
+        section.params["load"] = (load_before, os.getloadavg()[0])
         print_section(section)
         sections.append(section)
     total = time.perf_counter() - started

@@ -22,9 +22,10 @@ from benchmarks.common import (
     make_jobs,
     moto_s3,
     new_bucket,
+    percentile,
     publish_all,
 )
-from benchmarks.worker import Workers, build_ports, warm_up
+from benchmarks.worker import STALL_S, Workers, build_ports, warm_up
 
 SCALING_GOAL = 0.9
 LLM_DELAY_S = 0.2
@@ -47,10 +48,11 @@ class SlowLLM:
 def one_count(s3: Any, bucket: str, workers: int, jobs: int, delay_s: float) -> dict[str, Any]:
     """`jobs` jobs through `workers` workers on a fresh queue; throughput and who processed what."""
     import mongomock
+
     from fasttriage.domain.summarizer import DeterministicSummarizer, SafeSummarizer
     from fasttriage.worker import JobRunner
 
-    db = mongomock.MongoClient()[f"scaling{workers}"]
+    db: Any = mongomock.MongoClient()[f"scaling{workers}"]
     summarizer = SafeSummarizer(SlowLLM(delay_s), DeterministicSummarizer())
     runner = JobRunner(ports=build_ports(db, s3, bucket, summarizer), session_timeout=timedelta(hours=4))
     warm_up(runner, make_jobs(1, first_patient=1_000_000))
@@ -65,45 +67,91 @@ def one_count(s3: Any, bucket: str, workers: int, jobs: int, delay_s: float) -> 
         finally:
             pool.stop()
     ledger = pool.ledger
-    finished = max(at for *_, at in ledger.settled)
     by_sid: dict[str, set[int]] = defaultdict(set)
     runs: dict[str, int] = defaultdict(int)
     for worker, sid, _, _ in ledger.runs:
         by_sid[sid].add(worker)
         runs[sid] += 1
-    per_worker: dict[int, int] = defaultdict(int)
-    for worker, _, _, _ in ledger.runs:
-        per_worker[worker] += 1
-    expected = {job.job_id for job in batch}
     return {
         "workers": workers,
         "jobs": jobs,
-        "seconds": finished - started,
-        "throughput": jobs / (finished - started),
+        "seconds": max(at for *_, at in ledger.settled) - started,
+        "handler_times": [end - start for _, _, start, end in ledger.runs],
+        "gaps": ledger.handoff_gaps([{job.job_id for job in batch}]),
         "shared": sum(1 for ws in by_sid.values() if len(ws) > 1),
         "repeated": sum(1 for n in runs.values() if n > 1),
-        "missing": len(expected - set(by_sid)),
+        "missing": len({job.job_id for job in batch} - set(by_sid)),
         "cases": db["summaries"].count_documents({}) - 1,  # minus the warm-up case
-        "per_worker": [per_worker[i] for i in range(workers)],
+        "per_worker": [sum(1 for r in ledger.runs if r[0] == i) for i in range(workers)],
     }
 
 
-def measure(jobs: int = 40, counts: Sequence[int] = (1, 2, 4), delay_s: float = LLM_DELAY_S) -> list[dict]:
+def combine(rounds: list[dict]) -> dict[str, Any]:
+    """One worker count's rounds as one figure: jobs over the summed time; records summed."""
+    jobs = sum(r["jobs"] for r in rounds)
+    seconds = sum(r["seconds"] for r in rounds)
+    gaps = [g for r in rounds for g in r["gaps"]]
+    handler_times = [t for r in rounds for t in r["handler_times"]]
+    return {
+        "workers": rounds[0]["workers"],
+        "jobs": jobs,
+        "rounds": len(rounds),
+        "seconds": seconds,
+        "throughput": jobs / seconds,
+        "shared": sum(r["shared"] for r in rounds),
+        "repeated": sum(r["repeated"] for r in rounds),
+        "missing": sum(r["missing"] for r in rounds),
+        "cases": sum(r["cases"] for r in rounds),
+        "per_worker": [sum(col) for col in zip(*(r["per_worker"] for r in rounds), strict=True)],
+        "handler_p50": percentile(handler_times, 50),
+        "stalls": sum(1 for g in gaps if g > STALL_S),
+        "handoffs": len(gaps),
+    }
+
+
+def measure(
+    jobs: int = 40, counts: Sequence[int] = (1, 2, 4), delay_s: float = LLM_DELAY_S, rounds: int = 2
+) -> list[dict]:
+    """`jobs` jobs per worker count, in `rounds` rounds ordered 1, 2, 4, 4, 2, 1 ... so a drift in the
+    machine's load weighs on every count alike."""
     from fasttriage.adapters.s3 import s3_client
 
-    results = []
+    order = [n for i in range(rounds) for n in (counts if i % 2 == 0 else tuple(reversed(counts)))]
+    per_round = -(-jobs // rounds)
+    done: dict[int, list[dict]] = defaultdict(list)
     with moto_s3() as endpoint, bench_queue() as queue:
         configure_environment(queue)
         s3 = s3_client(endpoint, "us-east-1")
         bucket = new_bucket(s3)
-        for n in counts:
-            results.append(one_count(s3, bucket, n, jobs, delay_s))
-    return results
+        for n in order:
+            done[n].append(one_count(s3, bucket, n, per_round, delay_s))
+    return [combine(done[n]) for n in counts]
+
+
+def _why(results: list[dict], one: float, delay_s: float) -> str:
+    parts = []
+    for r in results:
+        if r["workers"] == 1:
+            continue
+        ratio = r["throughput"] / (r["workers"] * one)
+        parts.append(f"N={r['workers']}: {ratio:.2f} x ({'PASS' if ratio >= SCALING_GOAL else 'MISS'})")
+    base = results[0]
+    cpu = base["handler_p50"] - delay_s
+    handler = ", ".join(f"{r['handler_p50'] * 1000:.0f} ms at N={r['workers']}" for r in results)
+    return (
+        f"**Scaling efficiency {'; '.join(parts)}, goal {SCALING_GOAL:g} x.** One job holds a worker for "
+        f"the {delay_s * 1000:.0f} ms LLM wait plus about {cpu * 1000:.0f} ms of its own work (PDF, S3 client, "
+        "mongomock, pydantic), which needs the CPU: the worker threads share one GIL, and this 2-core "
+        "machine also runs the broker and the S3 server. The job handler's p50 grows with N "
+        f"({handler}); hand-offs slower than {STALL_S * 1000:.0f} ms with jobs waiting: "
+        + ", ".join(f"{r['stalls']} of {r['handoffs']} at N={r['workers']}" for r in results)
+        + "."
+    )
 
 
 def run(*, quick: bool = False) -> Section:
     started = time.perf_counter()
-    results = measure(8 if quick else 40, delay_s=LLM_DELAY_S)
+    results = measure(8 if quick else 40, delay_s=LLM_DELAY_S, rounds=2)
     return build_section(results, LLM_DELAY_S, time.perf_counter() - started)
 
 
@@ -137,9 +185,20 @@ def build_section(results: list[dict], delay_s: float, seconds: float) -> Sectio
     repeated = sum(r["repeated"] for r in results)
     missing = sum(r["missing"] for r in results)
     rows.append(Row("Jobs run more than once / never run (all runs)", repeated + missing, unit="jobs"))
+    rows.append(
+        Row(
+            f"Hand-offs slower than {STALL_S * 1000:.0f} ms, jobs waiting (all runs)",
+            sum(r["stalls"] for r in results),
+            unit="",
+        )
+    )
+    for r in results:
+        rows.append(Row(f"  job handler p50 with {r['workers']} worker(s)", r["handler_p50"] * 1000))
     stub_bound = ", ".join(f"N={r['workers']}: {r['workers'] / delay_s:.0f}" for r in results)
     notes = [
-        f"{results[0]['jobs']} jobs per worker count, each a new patient with a distinct MessageSid; the LLM "
+        _why(results, one, delay_s),
+        f"{results[0]['jobs']} jobs per worker count in {results[0]['rounds']} rounds (worker counts in the "
+        "order 1, 2, 4, 4, 2, 1, each round on a fresh queue and database), each job a new patient with a distinct MessageSid; the LLM "
         f"stub sleeps {delay_s * 1000:.0f} ms then returns the deterministic summary (behind SafeSummarizer, "
         f"as in production). The stub alone caps throughput at N / {delay_s:g} s ({stub_bound} jobs/s).",
         "Workers are threads in one process (the stub sleeps, so the GIL is free while it waits); they share "

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from fasttriage.local.lambdas import FakeContext
 from fasttriage.local.stack import broker_answers, free_port
 

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from fasttriage import console
 from fasttriage.auth import Doctor, Forbidden, Unauthenticated, doctor_from_event
 from fasttriage.config import Settings

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatew
 from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from fasttriage.adapters.twilio import FormParams, called_url, form_text, raw_body, twiml_message
 from fasttriage.config import Settings
 from fasttriage.domain import intake

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from fasttriage.local.demo import post_signed, wait_for_cases
 from fasttriage.local.events import fields_of
 from fasttriage.local.stack import LocalStack, free_port
@@ -134,6 +135,23 @@ def test_a_doctor_signs_in_opens_the_emergency_downloads_its_pdf_and_closes_it(s
     top_badge = rows[0].find_element(By.CSS_SELECTOR, ".badge")
     assert top_badge.text == "EMERGENCY" and "emergency" in top_badge.get_attribute("class")
 
+    Select(driver.find_element(By.ID, "f-urgency")).select_by_value("emergency")
+    wait_for(
+        lambda: (
+            {
+                r.get_attribute("data-summary-id")
+                for r in driver.find_elements(By.CSS_SELECTOR, "#queue button.row")
+            }
+            == emergencies
+        ),
+        what="the urgency filter",
+    )
+    Select(driver.find_element(By.ID, "f-urgency")).select_by_value("")
+    wait_for(
+        lambda: len(driver.find_elements(By.CSS_SELECTOR, "#queue button.row")) == len(cases), what="all"
+    )
+    rows = driver.find_elements(By.CSS_SELECTOR, "#queue button.row")
+    listed = [row.get_attribute("data-summary-id") for row in rows]
     rows[listed.index(emergency)].click()
     wait_for(lambda: driver.find_element(By.ID, "d-complaint").text, what="the case")
     assert driver.find_elements(By.CSS_SELECTOR, "#detail .redflags li")

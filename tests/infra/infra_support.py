@@ -1,4 +1,7 @@
-"""Helpers for the infrastructure tests: repository paths, the template loader, tool lookup, tree walking."""
+"""Helpers for the infrastructure tests: repository paths, the template loader, tool lookup, tree walking.
+
+A plain module (not a conftest.py) so it never shadows tests/conftest.py, which unit tests import from.
+"""
 
 from __future__ import annotations
 

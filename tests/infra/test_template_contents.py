@@ -8,13 +8,32 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from typing import Any
 
 import pytest
-from infra_support import REPO, as_list, refs_in, statements
+from infra_support import REPO, TEMPLATE, as_list, load_cfn, refs_in, statements
 
 QUEUE = "triage.jobs"
 DLQ = "triage.dead"
+
+
+# Fixtures live here, not in a tests/infra/conftest.py: a second module named `conftest` would shadow
+# tests/conftest.py for the unit tests that import helpers from it.
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_cfn(TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]
+
+
+@pytest.fixture(scope="module")
+def samconfig() -> dict[str, Any]:
+    with (REPO / "samconfig.toml").open("rb") as handle:
+        return tomllib.load(handle)
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -768,7 +787,7 @@ def test_functions_trace_actively(template):
 
 # --------------------------------------------------------------------------------------------- checkov skips
 def test_every_checkov_skip_says_why():
-    from infra_support import BOOTSTRAP_TEMPLATE, TEMPLATE, load_cfn
+    from infra_support import BOOTSTRAP_TEMPLATE
 
     for path in (TEMPLATE, BOOTSTRAP_TEMPLATE):
         for name, body in load_cfn(path)["Resources"].items():
@@ -879,6 +898,25 @@ def test_runbook_walks_phases_zero_to_five_with_smoke_test_rollback_and_dlq():
         "sam deploy --config-env prod",
     ):
         assert needle.lower() in runbook.lower(), needle
+
+
+def test_runbook_uses_only_outputs_and_parameters_the_template_has(template):
+    runbook = (REPO / "docs" / "runbook.md").read_text()
+    outputs = set(re.findall(r"\bout ([A-Za-z]+)", runbook)) | set(
+        re.findall(r"`([A-Z][A-Za-z]+)` output", runbook)
+    )
+    assert outputs, "the runbook should read stack outputs"
+    assert outputs <= set(template["Outputs"]), outputs - set(template["Outputs"])
+    # Key=Value overrides given to infra/deploy.sh or --parameter-overrides (either template).
+    bootstrap = set(load_cfn(REPO / "infra" / "bootstrap.yaml")["Parameters"])
+    deploy_lines = [
+        line for line in runbook.splitlines() if "deploy.sh" in line or "parameter-overrides" in line
+    ]
+    overrides = {name for line in deploy_lines for name in re.findall(r"\b([A-Z][A-Za-z]*)=", line)}
+    assert "WorkerPaused" in overrides
+    assert overrides <= set(template["Parameters"]) | bootstrap, (
+        overrides - set(template["Parameters"]) - bootstrap
+    )
 
 
 def test_cost_doc_gives_estimates_for_dev_and_prod():

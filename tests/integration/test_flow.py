@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 import requests
+from pypdf import PdfReader
+
 from fasttriage.adapters.consumer import Decision, RabbitConsumer
 from fasttriage.adapters.rabbitmq import RabbitPublisher
 from fasttriage.adapters.s3 import ReportStore
@@ -17,7 +19,6 @@ from fasttriage.local.demo import post_signed, sign_in, wait_for_cases
 from fasttriage.local.events import fields_of
 from fasttriage.local.stack import LocalStack, free_port
 from fasttriage.worker import JobRunner
-from pypdf import PdfReader
 from support import event, webhook_events
 
 

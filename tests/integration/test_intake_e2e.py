@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from fasttriage.adapters.twilio import FormParams
 from fasttriage.local.demo import post_signed, wait_for_cases
 from fasttriage.local.events import fields_of, message_sid, twilio_payload

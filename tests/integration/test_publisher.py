@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pika
 import pytest
+
 from fasttriage.adapters.rabbitmq import RabbitPublisher, Topology, connection_parameters, emergency_queue
 from fasttriage.domain.errors import PublishError
 from fasttriage.domain.models import Assessment, InboundMessage, Language, RedFlag, TriageJob

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from fasttriage.adapters.watsonx import WatsonxCredentials, WatsonxOptions, WatsonxSummarizer
 from fasttriage.domain.errors import SummarizerOutputInvalid, SummarizerUnavailable
 from fasttriage.domain.models import Assessment, Conversation, ConversationMessage, Language, RedFlag

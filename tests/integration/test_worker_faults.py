@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pika
+
 from fasttriage.adapters.consumer import ATTEMPT_HEADER, REASON_HEADER, Decision, Verdict
 from fasttriage.adapters.rabbitmq import RabbitPublisher, Topology
 from fasttriage.domain.errors import SummarizerUnavailable

@@ -85,9 +85,10 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float = 20.0) -> bool:
 
 def _main() -> int:
     """The worker process for the SIGTERM test: real entrypoint, mongomock, an optionally slow summary."""
+    import mongomock
+
     import fasttriage.wiring
     import fasttriage.worker
-    import mongomock
 
     database = mongomock.MongoClient()["fasttriage"]
     fasttriage.wiring.mongo_database = lambda settings, appname: database  # no MongoDB server here

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from fasttriage.domain import cases
 from fasttriage.domain.errors import InvalidRequest, NotFound
 from fasttriage.domain.models import CaseRecord, CaseStatus, Language, Provenance, TriageSummary

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import mongomock
 import pytest
+
 from fasttriage.adapters.mongo import MongoRepository
 from fasttriage.local.events import rest_event
 from support import event, header
@@ -102,6 +103,7 @@ def api(local_env, db):
     db["summaries"].insert_one(case_doc(KNOWN))
     module = load_function("presign", fresh=True)
     module.deps.cases = MongoRepository(db)
+    module.deps.cases.ensure_doctor_indexes()
     module.deps.links = FakeLinks()
     return module
 

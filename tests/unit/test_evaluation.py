@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from fasttriage.domain.urgency import Urgency
 from fasttriage.evaluation import (
     EMERGENCY_RECALL_TARGET,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from fasttriage.domain.language import detect_language
-from fasttriage.domain.models import Language
 from hypothesis import given
 from hypothesis import strategies as st
+
+from fasttriage.domain.language import detect_language
+from fasttriage.domain.models import Language
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from fasttriage.domain import patient_messages
 from fasttriage.domain.models import Language
 from fasttriage.domain.patient_messages import is_erasure_command, is_new_case_command, text_for

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from fasttriage.domain import prompt
 from fasttriage.domain.errors import SummarizerOutputInvalid
 from fasttriage.domain.models import (

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fasttriage.domain import patient_messages
 from fasttriage.domain.models import Language
 from fasttriage.domain.redflags import FLAGS, RULES_VERSION, assess, normalize
 from fasttriage.domain.urgency import Urgency
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 def codes(text: str) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from fasttriage.domain.errors import SummarizerOutputInvalid, SummarizerUnavailable
 from fasttriage.domain.models import (
     Assessment,

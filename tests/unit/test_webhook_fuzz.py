@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 from urllib.parse import urlencode
 
-from fasttriage.local.constants import LOCAL_AUTH_TOKEN
-from fasttriage.local.events import signed_webhook_event, twilio_payload
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from fasttriage.local.constants import LOCAL_AUTH_TOKEN
+from fasttriage.local.events import signed_webhook_event, twilio_payload
 
 FIELD_NAMES = [
     "MessageSid",

@@ -7,6 +7,7 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+
 from fasttriage.adapters.twilio import FormParams, sign
 from fasttriage.domain.models import JobKind
 from fasttriage.local.constants import LOCAL_AUTH_TOKEN

@@ -39,6 +39,8 @@ class JobRunner:
     ports: Ports
     session_timeout: timedelta
     now: Callable[[], datetime] = utcnow
+    follow_up_enabled: bool = False
+    max_attempts: int = 5
 
     @property
     def repository(self) -> Any:
@@ -76,6 +78,8 @@ class JobRunner:
                 session_timeout=self.session_timeout,
                 mask_patient=mask_phone,
                 mask_profile=mask_name,
+                follow_up_enabled=self.follow_up_enabled,
+                last_attempt=delivery.attempt >= self.max_attempts,
             )
         except PermanentError as exc:
             logger.error("job failed permanently", error=type(exc).__name__)
@@ -96,6 +100,7 @@ class JobRunner:
             urgency=outcome.urgency,
             producer=outcome.producer,
             new_message=outcome.new_message,
+            follow_up=outcome.follow_up,
             duration_ms=round(elapsed_ms, 1),
         )
         metrics.add_metric(name="jobs_completed", unit="Count", value=1)
@@ -130,7 +135,11 @@ def build_summarizer(settings: Settings) -> Summarizer:
     return SafeSummarizer(llm, DeterministicSummarizer(), on_fallback=fallback_used)
 
 
-def build_runner(settings: Settings, *, mongo_db: Any = None, s3: Any = None) -> JobRunner:
+def build_runner(
+    settings: Settings, *, mongo_db: Any = None, s3: Any = None, twilio_outbound: bool = True
+) -> JobRunner:
+    """The production runner. `twilio_outbound=False` (the local stack) turns off media downloads and
+    follow-up messages, which need Twilio's API."""
     from fasttriage.adapters.mongo import MongoPatients, MongoRepository
     from fasttriage.adapters.s3 import ReportStore, s3_client
     from fasttriage.wiring import mongo_database
@@ -144,13 +153,32 @@ def build_runner(settings: Settings, *, mongo_db: Any = None, s3: Any = None) ->
     store = ReportStore(
         s3 or s3_client(settings.aws_endpoint_url), settings.reports_bucket, settings.reports_kms_key_id
     )
+    media = messenger = outbound = None
+    if twilio_outbound:
+        from fasttriage.adapters.outbound import MongoOutbound
+        from fasttriage.adapters.secrets import Secrets
+        from fasttriage.adapters.twilio_rest import TwilioMediaFetcher, TwilioMessenger
+
+        twilio = Secrets(settings).twilio()
+        media = TwilioMediaFetcher(twilio.account_sid, twilio.auth_token)
+        messenger = TwilioMessenger(twilio.account_sid, twilio.auth_token)
+        outbound = MongoOutbound(mongo_db)
+        outbound.ensure_indexes()
     ports = Ports(
         repository=repository,
         patients=MongoPatients(mongo_db),
         summarizer=build_summarizer(settings),
         store=store,
+        media=media,
+        messenger=messenger,
+        outbound=outbound,
     )
-    return JobRunner(ports=ports, session_timeout=timedelta(minutes=settings.session_timeout_minutes))
+    return JobRunner(
+        ports=ports,
+        session_timeout=timedelta(minutes=settings.session_timeout_minutes),
+        follow_up_enabled=settings.follow_up_enabled,
+        max_attempts=settings.max_attempts,
+    )
 
 
 def health_check(path: str, max_age_s: float = HEALTH_MAX_AGE_S) -> int:

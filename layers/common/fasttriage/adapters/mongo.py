@@ -19,6 +19,7 @@ from fasttriage.domain.models import (
     CaseRecord,
     ConversationMessage,
     ReportRef,
+    StoredMedia,
     TriageJob,
     TriageSummary,
 )
@@ -81,6 +82,14 @@ class MongoRepository:
             raise RepositoryError("message insert failed") from exc
         return True
 
+    def set_media(self, message_sid: str, media: list[StoredMedia]) -> None:
+        try:
+            self.messages.update_one(
+                {"_id": message_sid}, {"$set": {"stored_media": [m.model_dump() for m in media]}}
+            )
+        except PyMongoError as exc:
+            raise RepositoryError("media update failed") from exc
+
     def conversation(self, summary_id: str) -> list[ConversationMessage]:
         try:
             docs = self.messages.find({"summary_id": summary_id}).sort(
@@ -92,6 +101,7 @@ class MongoRepository:
                     received_at=d["received_at"],
                     body=d["body"],
                     media=d.get("media", []),
+                    stored_media=d.get("stored_media", []),
                 )
                 for d in docs
             ]

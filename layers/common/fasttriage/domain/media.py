@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, Protocol
-
-from pydantic import BaseModel, Field
+from typing import Protocol
 
 from fasttriage.domain.errors import MediaGone, MediaRejected, MediaUnavailable, PermanentError
-from fasttriage.domain.models import MESSAGE_SID_PATTERN, SUMMARY_ID_PATTERN, TriageJob
+from fasttriage.domain.models import (
+    MESSAGE_SID_PATTERN,
+    SUMMARY_ID_PATTERN,
+    StoredMedia,
+    TriageJob,
+)
 
 MAX_MEDIA_BYTES = 10 * 1024 * 1024
 
@@ -45,8 +48,6 @@ _EXTENSIONS = {
     "application/pdf": "pdf",
 }
 _SUBTYPE = re.compile(r"[^a-z0-9]+")
-
-MediaStatus = Literal["stored", "unavailable", "rejected"]
 
 
 def normalize_content_type(content_type: str | None) -> str:
@@ -102,24 +103,6 @@ class StoredObjectLike(Protocol):
 
 class MediaStore(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> StoredObjectLike: ...
-
-
-class StoredMedia(BaseModel):
-    """What became of one media item of a message: persisted beside the message and listed in the PDF."""
-
-    index: int
-    content_type: str = Field(
-        description="The stored type; the type Twilio declared when nothing was stored."
-    )
-    status: MediaStatus
-    key: str | None = Field(default=None, description="The S3 key when stored.")
-    s3_version_id: str | None = None
-    size: int | None = Field(default=None, description="Bytes stored; None when nothing was stored.")
-    reason: str | None = Field(
-        default=None,
-        description="Why nothing was stored: not_found, unauthorized, transient, url, redirect, too_large, "
-        "content_type. Never patient data.",
-    )
 
 
 def store_media(

@@ -58,6 +58,27 @@ class Media(BaseModel):
     content_type: str
 
 
+MediaStatus = Literal["stored", "unavailable", "rejected"]
+
+
+class StoredMedia(BaseModel):
+    """What became of one media item of a message: persisted beside the message and listed in the PDF."""
+
+    index: int
+    content_type: str = Field(
+        description="The stored type; the type Twilio declared when nothing was stored."
+    )
+    status: MediaStatus
+    key: str | None = Field(default=None, description="The S3 key when stored.")
+    s3_version_id: str | None = None
+    size: int | None = Field(default=None, description="Bytes stored; None when nothing was stored.")
+    reason: str | None = Field(
+        default=None,
+        description="Why nothing was stored: not_found, unauthorized, transient, url, redirect, too_large, "
+        "content_type. Never patient data.",
+    )
+
+
 class InboundMessage(BaseModel):
     """The parts of a Twilio WhatsApp webhook the system keeps."""
 
@@ -130,6 +151,9 @@ class ConversationMessage(BaseModel):
     received_at: datetime
     body: str
     media: list[Media] = Field(default_factory=list)
+    stored_media: list[StoredMedia] = Field(
+        default_factory=list, description="What became of each media item."
+    )
 
 
 class Conversation(BaseModel):

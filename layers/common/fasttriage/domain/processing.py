@@ -19,12 +19,15 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from fasttriage.domain import redflags
+from fasttriage.domain.followup import Messenger, OutboundLog, send_follow_up
+from fasttriage.domain.media import MediaFetcher, store_media
 from fasttriage.domain.models import (
     Assessment,
     CaseRecord,
     Conversation,
     ConversationMessage,
     ReportRef,
+    StoredMedia,
     TriageJob,
     TriageSummary,
 )
@@ -40,6 +43,7 @@ class CaseRepository(Protocol):
     def conversation(self, summary_id: str) -> list[ConversationMessage]: ...
     def get(self, summary_id: str) -> CaseRecord | None: ...
     def erase_patient(self, patient_key: str) -> list[str]: ...
+    def set_media(self, message_sid: str, media: list[StoredMedia]) -> None: ...
     def save_summary(
         self,
         *,
@@ -73,12 +77,15 @@ class ObjectStore(Protocol):
 
 @dataclass(frozen=True)
 class Ports:
-    """Everything a job touches outside pure Python."""
+    """Everything a job touches outside pure Python. Media and follow-ups are off when their port is None."""
 
     repository: CaseRepository
     patients: PatientTombstones
     summarizer: Summarizer
     store: ObjectStore
+    media: MediaFetcher | None = None
+    messenger: Messenger | None = None
+    outbound: OutboundLog | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ class Outcome:
     new_message: bool
     report_key: str | None
     skipped: str | None = None  # why nothing was stored, when nothing was
+    follow_up: str | None = None  # what became of the follow-up message, when enabled
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,9 @@ class ErasureOutcome:
 def erase_patient(job: TriageJob, ports: Ports) -> ErasureOutcome:
     """Deletes the patient's messages, cases and every S3 object version under their cases. Idempotent."""
     ids = ports.repository.erase_patient(job.patient_key)
-    objects = sum(ports.store.delete_case(summary_id) for summary_id in ids)
+    objects = sum(ports.store.delete_case(summary_id) for summary_id in ids)  # reports, raw JSON and media
+    if ports.outbound is not None:
+        ports.outbound.erase_patient(job.patient_key)
     return ErasureOutcome(cases=len(ids), objects=objects)
 
 
@@ -130,6 +140,8 @@ def process_job(
     session_timeout: timedelta,
     mask_patient: Callable[[str], str],
     mask_profile: Callable[[str | None], str | None],
+    follow_up_enabled: bool = False,
+    last_attempt: bool = False,
 ) -> Outcome:
     repository, store = ports.repository, ports.store
     erased_at = ports.patients.erased_at(job.patient_key)
@@ -152,6 +164,7 @@ def process_job(
         done = repository.get(summary_id)
         ref = done.report(version) if done is not None and done.version >= version else None
         if done is not None and ref is not None:  # a redelivery of a job whose effects are all stored
+            follow_up = _follow_up(job, summary_id, done.summary, messages, ports, follow_up_enabled, now)
             return Outcome(
                 summary_id=summary_id,
                 version=version,
@@ -159,7 +172,12 @@ def process_job(
                 producer=done.summary.provenance.producer,
                 new_message=False,
                 report_key=ref.key,
+                follow_up=follow_up,
             )
+    if job.message.media and ports.media is not None:
+        results = store_media(job, summary_id, ports.media, store, retry_transient=not last_attempt)
+        repository.set_media(message_sid, results)
+        messages = repository.conversation(summary_id)
     conversation = Conversation(
         summary_id=summary_id,
         messages=messages,
@@ -207,6 +225,7 @@ def process_job(
         last_message_at=max(m.received_at for m in messages),
         now=generated_at,
     )
+    follow_up = _follow_up(job, summary_id, summary, messages, ports, follow_up_enabled, now)
     return Outcome(
         summary_id=summary_id,
         version=version,
@@ -214,4 +233,30 @@ def process_job(
         producer=summary.provenance.producer,
         new_message=new_message,
         report_key=stored.key,
+        follow_up=follow_up,
     )
+
+
+def _follow_up(
+    job: TriageJob,
+    summary_id: str,
+    summary: TriageSummary,
+    messages: list[ConversationMessage],
+    ports: Ports,
+    enabled: bool,
+    now: Callable[[], datetime],
+) -> str | None:
+    """At most one follow-up per job, after the case is saved; the status (never patient text) for logs."""
+    if not enabled or ports.messenger is None or ports.outbound is None:
+        return None
+    result = send_follow_up(
+        job,
+        summary_id,
+        summary,
+        enabled=enabled,
+        latest_message_sid=messages[-1].message_sid,
+        messenger=ports.messenger,
+        outbound=ports.outbound,
+        now=now,
+    )
+    return f"{result.status}:{result.reason}" if result.reason else result.status

@@ -37,6 +37,17 @@ class ReportContext:
     generated_at: datetime
 
 
+def _attachments(message: ConversationMessage) -> str:
+    """One line per media item: its type and whether a copy is kept with the case."""
+    if message.stored_media:
+        return "".join(
+            f"<br/><i>attachment {m.index + 1}: {escape(m.content_type or 'file')}, "
+            f"{'stored with the case' if m.status == 'stored' else escape(m.status)}</i>"
+            for m in message.stored_media
+        )
+    return "".join(f"<br/><i>attachment: {escape(a.content_type or 'file')}</i>" for a in message.media)
+
+
 def _text(value: str) -> str:
     """Patient text is data, never markup."""
     return escape(value).replace("\n", "<br/>")
@@ -137,8 +148,7 @@ def render_pdf(ctx: ReportContext) -> bytes:
         [
             m.received_at.strftime("%Y-%m-%d %H:%M"),
             Paragraph(
-                _text(m.body or "(no text)")
-                + "".join(f"<br/><i>attachment: {escape(a.content_type or 'file')}</i>" for a in m.media),
+                _text(m.body or "(no text)") + _attachments(m),
                 body,
             ),
         ]

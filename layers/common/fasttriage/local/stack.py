@@ -100,7 +100,8 @@ class LocalStack:
         self.mongo: Any = mongomock.MongoClient()
         self.db = self.mongo[self.settings.mongo_db_name]
 
-        self.runner = build_runner(self.settings, mongo_db=self.db, s3=self.s3)
+        # No Twilio here: media downloads and follow-up messages are off in the local stack.
+        self.runner = build_runner(self.settings, mongo_db=self.db, s3=self.s3, twilio_outbound=False)
         self.webhook: Any = load_function("webhook", fresh=True)
         self.webhook.deps.patients = self.runner.ports.patients
         self.doctors: Any = load_function("presign", fresh=True)

@@ -1,0 +1,97 @@
+"""MongoDB `outbound`: one document per message the worker sends a patient, claimed before it is sent.
+
+`_id` is "<inbound MessageSid>:<kind>" (e.g. "SM...:followup"): inserting it is the claim, so a redelivered
+job finds the document and does not send again. States: sending -> sent | rejected | unknown; a send that
+certainly did not reach Twilio deletes its claim (`release`) so a retry may send.
+
+The document keeps the text sent (the clinician may need to see what the patient was asked) and the
+patient's pseudonymous key so an erasure removes it; never a phone number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from fasttriage.domain.errors import RepositoryError
+from fasttriage.domain.followup import OutboundRecord
+
+
+class MongoOutbound:
+    """Satisfies domain.followup.OutboundLog with plain pymongo calls (Atlas and DocumentDB)."""
+
+    def __init__(self, db: Database[Any]) -> None:
+        self.outbound = db["outbound"]
+
+    def ensure_indexes(self) -> None:
+        try:
+            self.outbound.create_index([("summary_id", ASCENDING), ("created_at", ASCENDING)])
+            self.outbound.create_index([("patient_key", ASCENDING)])
+        except PyMongoError as exc:
+            raise RepositoryError("could not create outbound indexes") from exc
+
+    def claim(
+        self, key: str, *, summary_id: str, patient_key: str, kind: str, body: str, now: datetime
+    ) -> bool:
+        """Records the intent to send; False when `key` was already claimed (sent, or being sent)."""
+        try:
+            self.outbound.insert_one(
+                {
+                    "_id": key,
+                    "summary_id": summary_id,
+                    "patient_key": patient_key,
+                    "kind": kind,
+                    "body": body,
+                    "state": "sending",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        except PyMongoError as exc:
+            raise RepositoryError("outbound claim failed") from exc
+        return True
+
+    def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None:
+        """Moves a claim to its final state: sent (with Twilio's message SID), rejected or unknown."""
+        update: dict[str, Any] = {"state": state, "updated_at": now}
+        if provider_id:
+            update["provider_id"] = provider_id
+        try:
+            self.outbound.update_one({"_id": key}, {"$set": update})
+        except PyMongoError as exc:
+            raise RepositoryError("outbound update failed") from exc
+
+    def release(self, key: str) -> None:
+        """Deletes a claim still in 'sending' (the send certainly failed), so a retry can claim it again."""
+        try:
+            self.outbound.delete_one({"_id": key, "state": "sending"})
+        except PyMongoError as exc:
+            raise RepositoryError("outbound release failed") from exc
+
+    def history(self, summary_id: str) -> list[OutboundRecord]:
+        """Every claim of the case, oldest first."""
+        try:
+            docs = list(
+                self.outbound.find(
+                    {"summary_id": summary_id}, {"kind": 1, "body": 1, "state": 1}, sort=[("created_at", 1)]
+                )
+            )
+        except PyMongoError as exc:
+            raise RepositoryError("outbound lookup failed") from exc
+        return [
+            OutboundRecord(key=str(d["_id"]), kind=str(d["kind"]), body=str(d["body"]), state=str(d["state"]))
+            for d in docs
+        ]
+
+    def erase_patient(self, patient_key: str) -> int:
+        """Deletes everything sent to the patient (part of a data erasure); returns the count."""
+        try:
+            return int(self.outbound.delete_many({"patient_key": patient_key}).deleted_count)
+        except PyMongoError as exc:
+            raise RepositoryError("outbound erasure failed") from exc
