@@ -25,7 +25,7 @@ from benchmarks.common import (
     percentile,
     publish_all,
 )
-from benchmarks.worker import STALL_S, Workers, build_ports, warm_up
+from benchmarks.worker import STALL_S, Workers, build_ports, stall_note, warm_up
 
 SCALING_GOAL = 0.9
 LLM_DELAY_S = 0.2
@@ -134,7 +134,7 @@ def _why(results: list[dict], one: float, delay_s: float) -> str:
         if r["workers"] == 1:
             continue
         ratio = r["throughput"] / (r["workers"] * one)
-        parts.append(f"N={r['workers']}: {ratio:.2f} x ({'PASS' if ratio >= SCALING_GOAL else 'MISS'})")
+        parts.append(f"N={r['workers']}: {ratio:.3f} x ({'PASS' if ratio >= SCALING_GOAL else 'MISS'})")
     base = results[0]
     cpu = base["handler_p50"] - delay_s
     handler = ", ".join(f"{r['handler_p50'] * 1000:.0f} ms at N={r['workers']}" for r in results)
@@ -167,7 +167,7 @@ def build_section(results: list[dict], delay_s: float, seconds: float) -> Sectio
                 r["throughput"],
                 unit="jobs/s",
                 floor=n * one,
-                comparison=f"{ratio:.2f} x",
+                comparison=f"{ratio:.3f} x",
                 goal=f">= {SCALING_GOAL:g} x N x one worker" if n > 1 else "",
                 passed=(ratio >= SCALING_GOAL) if n > 1 else None,
             )
@@ -210,6 +210,7 @@ def build_section(results: list[dict], delay_s: float, seconds: float) -> Sectio
         + ".",
         "The floor of N workers is N x the one-worker throughput of this run; the ratio column is the "
         "scaling efficiency.",
+        *stall_note(sum(r["stalls"] for r in results)),
     ]
     return Section(
         key="scaling",

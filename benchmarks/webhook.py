@@ -108,6 +108,7 @@ def warm(requests: int = 1000, *, warmup: int = 100, block: int = 100, patients:
                     run_block(start, stop, sink)
             in_process_s = _without_broker(module, f"n{run}", min(requests, 500), patients, context)
             register_s = _register_only(patients_count=patients, count=min(requests, 500))
+            screen_s, signature_s = _components(module, events[: min(total, 500)])
         finally:
             connection.close()
             module.deps.publisher.close()
@@ -119,6 +120,8 @@ def warm(requests: int = 1000, *, warmup: int = 100, block: int = 100, patients:
         "publisher": publisher_s,
         "in_process": in_process_s,
         "register": register_s,
+        "screen": screen_s,
+        "signature": signature_s,
         "requests": requests,
         "patients": patients,
     }
@@ -145,6 +148,29 @@ def _without_broker(module: Any, run: str, count: int, patients: int, context: A
     finally:
         module.deps.publisher = real
     return out[len(out) // 5 :]  # the first fifth warms up
+
+
+def _components(module: Any, events: list[dict]) -> tuple[list[float], list[float]]:
+    """Two in-process steps on their own, on the same requests: the red-flag screen and the signature check."""
+    from urllib.parse import parse_qsl
+
+    from fasttriage.adapters.twilio import FormParams, called_url
+    from fasttriage.domain import redflags
+
+    screen, signature = [], []
+    for event in events:
+        form = FormParams(parse_qsl(event["body"], keep_blank_values=True))
+        body = form.get("Body") or ""
+        t0 = time.perf_counter()
+        redflags.assess(body)
+        screen.append(time.perf_counter() - t0)
+        url, sig = called_url(event), event["headers"]["X-Twilio-Signature"]
+        t0 = time.perf_counter()
+        valid = module.deps.verifier.is_valid(url, form, sig)
+        signature.append(time.perf_counter() - t0)
+        if not valid:
+            raise RuntimeError("a benchmark request is not correctly signed")
+    return screen, signature
 
 
 def _register_only(*, patients_count: int, count: int) -> list[float]:
@@ -245,25 +271,36 @@ def _heaviest_packages(env: dict[str, str], top: int = 8) -> list[tuple[str, flo
     return sorted(totals.items(), key=lambda item: -item[1])[:top]
 
 
-def _why_warm(overhead: float, publisher_extra: float, inproc: float, register: float) -> str:
+def _why_warm(overhead: float, publisher_extra: float, inproc: float, register: float, screen: float) -> str:
     verdict = "PASS" if overhead <= OVERHEAD_GOAL_MS else "MISS"
     return (
         f"**{verdict}: where the {overhead:.2f} ms of p50 overhead go (p50s of this run; they do not add up "
         f"exactly).** `RabbitPublisher.publish` costs {publisher_extra:+.2f} ms over the bare publish of the "
         f"same body; the handler's in-process work (Powertools decorators and routing, signature check, form "
         f"parsing, red-flag screen, pydantic job, TwiML) costs {inproc:.2f} ms with an in-memory publisher, of "
-        f"which mongomock's `register` is {register:.2f} ms. Without the test double the overhead would be "
+        f"which mongomock's `register` is {register:.2f} ms and the red-flag screen {screen:.2f} ms (the largest "
+        "single step). Without the test double the overhead would be "
         f"about {overhead - register:.2f} ms (goal {OVERHEAD_GOAL_MS:g} ms)."
     )
 
 
-def _why_cold(total: float, imp: float, adapter: float, first: float, bare: float, packages: str) -> str:
+def _why_cold(
+    total: float, imp: float, adapter: float, first: float, bare: float, heaviest: list[tuple[str, float]]
+) -> str:
     verdict = "PASS" if total <= COLD_START_GOAL_MS else "MISS"
+    packages = ", ".join(f"`{name}` {t:.0f} ms" for name, t in heaviest)
+    xray = (
+        " `aws_xray_sdk` comes in through Powertools' `Tracer()` (fasttriage/observability.py), which imports "
+        "the X-Ray SDK even with POWERTOOLS_TRACE_DISABLED=true; importing it builds the SDK's global recorder, "
+        "whose sampler creates botocore X-Ray clients (a session and service models read from JSON)."
+        if any(name == "aws_xray_sdk" for name, _ in heaviest)
+        else ""
+    )
     return (
         f"**{verdict}: the cold start is {total:.0f} ms against {COLD_START_GOAL_MS:g} ms**: importing "
         f"app.py takes {imp:.0f} ms ({imp / COLD_START_GOAL_MS:.0%} of the budget), pymongo {adapter:.0f} ms, "
         f"the first request {first:.0f} ms; the three libraries alone import in {bare:.0f} ms. Own import "
-        f"time by top-level package (python -X importtime of app.py, one run): {packages}."
+        f"time by top-level package (python -X importtime of app.py, one run): {packages}.{xray}"
     )
 
 
@@ -291,6 +328,7 @@ def build_section(w: dict[str, Any], c: dict[str, Any], seconds: float) -> Secti
     overhead = h50 - f50
     reg50 = percentile(register, 50)
     inproc = percentile(in_process, 50)
+    screen50 = percentile(ms(w["screen"]), 50)
     total = median([s["total_ms"] for s in c["samples"]])
     imp = median([s["import_ms"] for s in c["samples"]])
     adapter = median([s["mongo_adapter_ms"] for s in c["samples"]])
@@ -315,6 +353,8 @@ def build_section(w: dict[str, Any], c: dict[str, Any], seconds: float) -> Secti
         ),
         Row("  handler p50 with an in-memory publisher (in-process work only)", inproc),
         Row("  mongomock `MongoPatients.register` p50 (a test double; inside the line above)", reg50),
+        Row("  red-flag screen `redflags.assess` p50 (inside the line above)", screen50),
+        Row("  Twilio signature check p50 (inside the line above)", percentile(ms(w["signature"]), 50)),
         Row(
             f"Cold start: import app.py + first request (median of {len(c['samples'])})",
             total,
@@ -329,10 +369,9 @@ def build_section(w: dict[str, Any], c: dict[str, Any], seconds: float) -> Secti
         Row("Bare `import pika, twilio, aws_lambda_powertools` (context)", bare),
         Row("Interpreter start, `python -c pass` wall time (context; not in the cold-start figure)", interp),
     ]
-    packages = ", ".join(f"`{name}` {t:.0f} ms" for name, t in c["heaviest_packages"])
     notes = [
-        _why_warm(overhead, p50 - f50, inproc, reg50),
-        _why_cold(total, imp, adapter, first, bare, packages),
+        _why_warm(overhead, p50 - f50, inproc, reg50, screen50),
+        _why_cold(total, imp, adapter, first, bare, c["heaviest_packages"]),
         f"{w['requests']} signed requests (distinct MessageSids, {w['patients']} patients, the sample texts "
         f"in en/es/pt incl. one emergency and one photo), as many bare publishes and as many "
         "`RabbitPublisher.publish` calls, interleaved in blocks of 100 (rotating which goes first) after "

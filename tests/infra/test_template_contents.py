@@ -15,7 +15,6 @@ import pytest
 from infra_support import REPO, TEMPLATE, as_list, load_cfn, refs_in, statements
 
 QUEUE = "triage.jobs"
-DLQ = "triage.dead"
 
 
 # Fixtures live here, not in a tests/infra/conftest.py: a second module named `conftest` would shadow
@@ -424,7 +423,13 @@ def test_worker_task_role_reaches_only_triage_reports_and_the_data_key(resources
     assert "ManagedPolicyArns" not in role
     by_sid = {s["Sid"]: s for s in statements(role)}
     assert set(by_sid) == {"ReportsObjects", "ListReportsUnderTriage", "EncryptReportsWithDataKey"}
-    assert sorted(by_sid["ReportsObjects"]["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert sorted(by_sid["ReportsObjects"]["Action"]) == [
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",  # erasure removes every version
+        "s3:GetObject",
+        "s3:PutObject",
+    ]
+    assert sorted(by_sid["ListReportsUnderTriage"]["Action"]) == ["s3:ListBucket", "s3:ListBucketVersions"]
     assert sub_text(by_sid["ReportsObjects"]["Resource"]) == "${ReportsBucket.Arn}/triage/*"
     assert by_sid["ListReportsUnderTriage"]["Condition"] == {"StringLike": {"s3:prefix": ["triage/*"]}}
     assert by_sid["EncryptReportsWithDataKey"]["Resource"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
@@ -622,7 +627,7 @@ def test_secret_reads_are_by_arn_and_kms_is_scoped_to_the_data_key(resources):
             assert all(ref.get("Ref") in secret_names for ref in as_list(statement["Resource"])), name
         if any(action.startswith("kms:") for action in actions):
             assert statement["Resource"] == {"Fn::GetAtt": ["DataKey", "Arn"]}, name
-        if any(action.startswith("s3:") and action != "s3:ListBucket" for action in actions):
+        if any(action.startswith("s3:") and not action.startswith("s3:ListBucket") for action in actions):
             assert sub_text(statement["Resource"]).endswith("/triage/*"), name
     for name in ("WebhookFunction", "PresignFunction"):
         assert "Role" not in props(resources, name), "each function gets its own generated role"
@@ -728,7 +733,7 @@ def test_dashboard_shows_api_lambda_queue_worker_and_ecs_metrics(resources):
         "RunningTaskCount",
     ):
         assert metric in named, f"dashboard lacks {metric}"
-    assert "${QueueName}" in body and "${DeadLetterQueueName}" in body
+    assert "${QueueName}" in body and "${QueueName}.dead" in body and "${QueueName}.emergency" in body
     stats = {item.get("stat") for row in metric_rows for item in row if isinstance(item, dict)}
     assert {"p50", "p90"} <= stats
 
@@ -750,9 +755,8 @@ def test_alarms_cover_api_lambda_dlq_backlog_tasks_jobs_and_saturation(resources
         "PresignFunction",
     }
     dlq, _ = watched["DeadLetterQueueAlarm"]
-    assert {"Name": "Queue", "Value": {"Ref": "DeadLetterQueueName"}} in dlq["Dimensions"]
+    assert {"Name": "Queue", "Value": {"Fn::Sub": "${QueueName}.dead"}} in dlq["Dimensions"]
     assert (dlq["Threshold"], dlq["ComparisonOperator"]) == (0, "GreaterThanThreshold")
-    assert template["Parameters"]["DeadLetterQueueName"]["Default"] == DLQ
     backlog, _ = watched["QueueBacklogAlarm"]
     assert {"Name": "Queue", "Value": {"Ref": "QueueName"}} in backlog["Dimensions"]
     _, names = watched["WorkerTasksBelowDesiredAlarm"]
