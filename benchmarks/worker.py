@@ -58,11 +58,19 @@ class Ledger:
 
     runs: list[tuple[int, str, float, float]] = field(default_factory=list)
     settled: list[tuple[int, str, str, float]] = field(default_factory=list)  # worker, id, decision, at
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Condition = field(default_factory=threading.Condition)  # notified at every settle
 
     def acked(self) -> int:
         with self.lock:
-            return sum(1 for _, _, decision, _ in self.settled if decision == "ack")
+            return self._acked()
+
+    def _acked(self) -> int:
+        return sum(1 for _, _, decision, _ in self.settled if decision == "ack")
+
+    def wait_for_acked(self, count: int, timeout_s: float) -> bool:
+        """Sleeps until `count` jobs are acked (woken by each settle, no polling that would take the GIL)."""
+        with self.lock:
+            return self.lock.wait_for(lambda: self._acked() >= count, timeout_s)
 
     def handoff_gaps(self, groups: Sequence[set[str]]) -> list[float]:
         """Per worker, seconds from a job's settle to the start of that worker's next job, for pairs of jobs
@@ -133,6 +141,7 @@ class Workers:
                     self.ledger.settled.append(
                         (index, delivery.message_id or "", verdict.decision.value, time.perf_counter())
                     )
+                    self.ledger.lock.notify_all()
 
             self.consumers.append(
                 RabbitConsumer(lambda: url, queue, handler, health_file=None, on_settled=settled)
@@ -150,13 +159,8 @@ class Workers:
                 raise RuntimeError("a worker could not connect to RabbitMQ")
 
     def wait_for(self, acked: int, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while self.ledger.acked() < acked:
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"only {self.ledger.acked()} of {acked} jobs were acked in {timeout_s:.0f} s"
-                )
-            time.sleep(0.005)
+        if not self.ledger.wait_for_acked(acked, timeout_s):
+            raise RuntimeError(f"only {self.ledger.acked()} of {acked} jobs were acked in {timeout_s:.0f} s")
 
     def stop(self) -> None:
         for consumer in self.consumers:

@@ -14,9 +14,11 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from fasttriage.domain.cases import AuditEntry, CaseView, QueueItem, QueueQuery
 from fasttriage.domain.errors import RepositoryError
 from fasttriage.domain.models import (
     CaseRecord,
+    CaseStatus,
     ConversationMessage,
     ReportRef,
     StoredMedia,
@@ -25,7 +27,146 @@ from fasttriage.domain.models import (
 )
 
 
-class MongoRepository:
+class DoctorsQueue:
+    """The doctors' side of the summaries collection: the queue, status edits and the append-only audit
+    trail (this code only ever inserts into `audit`)."""
+
+    _db: Database[Any]
+    summaries: Any
+
+    def ensure_doctor_indexes(self) -> None:
+        """Indexes for the queue's filters and sort, and for reading the audit trail by case or by doctor."""
+        try:
+            queue_order = [("urgency_rank", ASCENDING), ("updated_at", DESCENDING), ("_id", ASCENDING)]
+            self.summaries.create_index([("status", ASCENDING), *queue_order])
+            self.summaries.create_index(queue_order)
+            self._db["audit"].create_index([("summary_id", ASCENDING), ("at", ASCENDING)])
+            self._db["audit"].create_index([("subject", ASCENDING), ("at", ASCENDING)])
+        except PyMongoError as exc:
+            raise RepositoryError("could not create the doctors' indexes") from exc
+
+    def list_queue(self, query: QueueQuery) -> list[QueueItem]:
+        """Most urgent first, newest first within a level, then by id; keyset pagination after `query.after`."""
+        conditions: list[dict[str, Any]] = []
+        if query.urgency:
+            conditions.append({"urgency": {"$in": [u.value for u in query.urgency]}})
+        if query.status:
+            conditions.append({"status": {"$in": [s.value for s in query.status]}})
+        if query.since:
+            conditions.append({"updated_at": {"$gte": query.since}})
+        if query.after:
+            key = query.after
+            conditions.append(
+                {
+                    "$or": [
+                        {"urgency_rank": {"$gt": key.urgency_rank}},
+                        {"urgency_rank": key.urgency_rank, "updated_at": {"$lt": key.updated_at}},
+                        {
+                            "urgency_rank": key.urgency_rank,
+                            "updated_at": key.updated_at,
+                            "_id": {"$gt": key.summary_id},
+                        },
+                    ]
+                }
+            )
+        projection = {
+            "patient": 1,
+            "profile": 1,
+            "urgency": 1,
+            "status": 1,
+            "assignee": 1,
+            "version": 1,
+            "revision": 1,
+            "updated_at": 1,
+            "summary.chief_complaint": 1,
+            "summary.red_flags.code": 1,
+            "summary.provenance.producer": 1,
+        }
+        try:
+            docs = (
+                self.summaries.find({"$and": conditions} if conditions else {}, projection)
+                .sort([("urgency_rank", ASCENDING), ("updated_at", DESCENDING), ("_id", ASCENDING)])
+                .limit(query.limit)
+            )
+            return [_queue_item(doc) for doc in docs]
+        except PyMongoError as exc:
+            raise RepositoryError("queue read failed") from exc
+
+    def get_view(self, summary_id: str) -> CaseView | None:
+        try:
+            doc = self.summaries.find_one({"_id": summary_id})
+        except PyMongoError as exc:
+            raise RepositoryError("summary read failed") from exc
+        return CaseView(record=_record(doc), revision=int(doc.get("revision", 0))) if doc else None
+
+    def update_case_status(
+        self,
+        summary_id: str,
+        *,
+        expected_version: int,
+        expected_revision: int,
+        status: CaseStatus,
+        assignee: str | None,
+        by: str,
+        now: datetime,
+    ) -> int | None:
+        """Compare-and-set on (version, revision): the new revision, or None when the case moved meanwhile.
+
+        A closed case is no longer `open`, so the patient's next message starts a new case instead of
+        landing unseen in a closed one; reopening makes it open again.
+        """
+        revision: dict[str, Any] = (
+            {"revision": expected_revision}
+            if expected_revision
+            else {"$or": [{"revision": 0}, {"revision": {"$exists": False}}]}
+        )
+        try:
+            doc = self.summaries.find_one_and_update(
+                {"_id": summary_id, "version": expected_version, **revision},
+                {
+                    "$set": {
+                        "status": status.value,
+                        "assignee": assignee,
+                        "open": status is not CaseStatus.CLOSED,
+                        "status_updated_at": now,
+                        "status_updated_by": by,
+                    },
+                    "$inc": {"revision": 1},
+                },
+                projection={"revision": 1},
+                return_document=ReturnDocument.AFTER,
+            )
+        except PyMongoError as exc:
+            raise RepositoryError("status update failed") from exc
+        return int(doc["revision"]) if doc else None
+
+    def record_audit(self, entry: AuditEntry) -> None:
+        """Appends one audit entry. There is deliberately no update or delete path for this collection."""
+        try:
+            self._db["audit"].insert_one(entry.model_dump())
+        except PyMongoError as exc:
+            raise RepositoryError("audit insert failed") from exc
+
+
+def _queue_item(doc: dict[str, Any]) -> QueueItem:
+    summary = doc.get("summary") or {}
+    return QueueItem(
+        summary_id=doc["_id"],
+        patient=doc["patient"],
+        profile=doc.get("profile"),
+        urgency=doc["urgency"],
+        status=doc.get("status", "new"),
+        assignee=doc.get("assignee"),
+        chief_complaint=summary.get("chief_complaint", ""),
+        red_flags=[flag["code"] for flag in summary.get("red_flags", []) if "code" in flag],
+        version=doc["version"],
+        revision=doc.get("revision", 0),
+        updated_at=doc["updated_at"],
+        producer=(summary.get("provenance") or {}).get("producer", "fallback"),
+    )
+
+
+class MongoRepository(DoctorsQueue):
     def __init__(self, db: Database[Any]) -> None:
         self._db = db
         self.messages = db["messages"]
@@ -38,7 +179,7 @@ class MongoRepository:
             self.summaries.create_index(
                 [("patient_key", ASCENDING), ("open", ASCENDING), ("last_message_at", DESCENDING)]
             )
-            self.summaries.create_index([("urgency_rank", ASCENDING), ("updated_at", DESCENDING)])
+            self.ensure_doctor_indexes()
         except PyMongoError as exc:
             raise RepositoryError("could not create indexes") from exc
 
@@ -256,151 +397,3 @@ def _record(doc: dict[str, Any]) -> CaseRecord:
         last_message_at=doc["last_message_at"],
         reports=doc.get("reports", {}),
     )
-
-
-# --- doctors' queue, edits and audit (issue 6) ---
-# Written as a separate class whose methods are attached to MongoRepository below, so this section merges
-# without touching the lines above. The `audit` collection is append-only: this code only ever inserts.
-
-from fasttriage.domain.cases import AuditEntry, CaseView, QueueItem, QueueQuery  # noqa: E402
-from fasttriage.domain.models import CaseStatus  # noqa: E402
-
-
-class _DoctorsCases:
-    _db: Database[Any]
-    summaries: Any
-
-    def ensure_doctor_indexes(self) -> None:
-        """Indexes for the queue's filters and sort, and for reading the audit trail by case or by doctor."""
-        try:
-            queue_order = [("urgency_rank", ASCENDING), ("updated_at", DESCENDING), ("_id", ASCENDING)]
-            self.summaries.create_index([("status", ASCENDING), *queue_order])
-            self.summaries.create_index(queue_order)
-            self._db["audit"].create_index([("summary_id", ASCENDING), ("at", ASCENDING)])
-            self._db["audit"].create_index([("subject", ASCENDING), ("at", ASCENDING)])
-        except PyMongoError as exc:
-            raise RepositoryError("could not create the doctors' indexes") from exc
-
-    def list_queue(self, query: QueueQuery) -> list[QueueItem]:
-        """Most urgent first, newest first within a level, then by id; keyset pagination after `query.after`."""
-        conditions: list[dict[str, Any]] = []
-        if query.urgency:
-            conditions.append({"urgency": {"$in": [u.value for u in query.urgency]}})
-        if query.status:
-            conditions.append({"status": {"$in": [s.value for s in query.status]}})
-        if query.since:
-            conditions.append({"updated_at": {"$gte": query.since}})
-        if query.after:
-            key = query.after
-            conditions.append(
-                {
-                    "$or": [
-                        {"urgency_rank": {"$gt": key.urgency_rank}},
-                        {"urgency_rank": key.urgency_rank, "updated_at": {"$lt": key.updated_at}},
-                        {
-                            "urgency_rank": key.urgency_rank,
-                            "updated_at": key.updated_at,
-                            "_id": {"$gt": key.summary_id},
-                        },
-                    ]
-                }
-            )
-        projection = {
-            "patient": 1,
-            "profile": 1,
-            "urgency": 1,
-            "status": 1,
-            "assignee": 1,
-            "version": 1,
-            "revision": 1,
-            "updated_at": 1,
-            "summary.chief_complaint": 1,
-            "summary.red_flags.code": 1,
-            "summary.provenance.producer": 1,
-        }
-        try:
-            docs = (
-                self.summaries.find({"$and": conditions} if conditions else {}, projection)
-                .sort([("urgency_rank", ASCENDING), ("updated_at", DESCENDING), ("_id", ASCENDING)])
-                .limit(query.limit)
-            )
-            return [_queue_item(doc) for doc in docs]
-        except PyMongoError as exc:
-            raise RepositoryError("queue read failed") from exc
-
-    def get_view(self, summary_id: str) -> CaseView | None:
-        try:
-            doc = self.summaries.find_one({"_id": summary_id})
-        except PyMongoError as exc:
-            raise RepositoryError("summary read failed") from exc
-        return CaseView(record=_record(doc), revision=int(doc.get("revision", 0))) if doc else None
-
-    def update_case_status(
-        self,
-        summary_id: str,
-        *,
-        expected_version: int,
-        expected_revision: int,
-        status: CaseStatus,
-        assignee: str | None,
-        by: str,
-        now: datetime,
-    ) -> int | None:
-        """Compare-and-set on (version, revision): the new revision, or None when the case moved meanwhile.
-
-        A closed case is no longer `open`, so the patient's next message starts a new case instead of
-        landing unseen in a closed one; reopening makes it open again.
-        """
-        revision: dict[str, Any] = (
-            {"revision": expected_revision}
-            if expected_revision
-            else {"$or": [{"revision": 0}, {"revision": {"$exists": False}}]}
-        )
-        try:
-            doc = self.summaries.find_one_and_update(
-                {"_id": summary_id, "version": expected_version, **revision},
-                {
-                    "$set": {
-                        "status": status.value,
-                        "assignee": assignee,
-                        "open": status is not CaseStatus.CLOSED,
-                        "status_updated_at": now,
-                        "status_updated_by": by,
-                    },
-                    "$inc": {"revision": 1},
-                },
-                projection={"revision": 1},
-                return_document=ReturnDocument.AFTER,
-            )
-        except PyMongoError as exc:
-            raise RepositoryError("status update failed") from exc
-        return int(doc["revision"]) if doc else None
-
-    def record_audit(self, entry: AuditEntry) -> None:
-        """Appends one audit entry. There is deliberately no update or delete path for this collection."""
-        try:
-            self._db["audit"].insert_one(entry.model_dump())
-        except PyMongoError as exc:
-            raise RepositoryError("audit insert failed") from exc
-
-
-def _queue_item(doc: dict[str, Any]) -> QueueItem:
-    summary = doc.get("summary") or {}
-    return QueueItem(
-        summary_id=doc["_id"],
-        patient=doc["patient"],
-        profile=doc.get("profile"),
-        urgency=doc["urgency"],
-        status=doc.get("status", "new"),
-        assignee=doc.get("assignee"),
-        chief_complaint=summary.get("chief_complaint", ""),
-        red_flags=[flag["code"] for flag in summary.get("red_flags", []) if "code" in flag],
-        version=doc["version"],
-        revision=doc.get("revision", 0),
-        updated_at=doc["updated_at"],
-        producer=(summary.get("provenance") or {}).get("producer", "fallback"),
-    )
-
-
-for _name in ("ensure_doctor_indexes", "list_queue", "get_view", "update_case_status", "record_audit"):
-    setattr(MongoRepository, _name, getattr(_DoctorsCases, _name))

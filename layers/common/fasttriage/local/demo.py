@@ -133,6 +133,8 @@ def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: in
         for row in [header, *rows]:
             print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)))
         print()
+        print("Doctor console: run `make serve`, then open http://127.0.0.1:3000/console")
+        print(f"  dev sign-in: any user name, password '{LOCAL_DEV_PASSWORD}' (local stack only)")
         return 0 if failures == 0 and len(rows) == len(counts) else 1
     finally:
         stack.stop()
