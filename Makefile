@@ -48,7 +48,7 @@ demo: venv
 
 serve: venv
 	@bash scripts/ensure-rabbitmq.sh --optional
-	$(BIN)/fasttriage local serve --port 3000
+	$(BIN)/fasttriage local serve --port 3000 --seed
 
 eval: venv
 	$(BIN)/python -m fasttriage.evaluation

@@ -50,7 +50,11 @@ def health() -> dict:
 @app.get("/console")
 def console_page() -> Response[str]:
     local = app.current_event.request_context.stage == LOCAL_GATEWAY_STAGE
-    config = console.ConsoleConfig.for_request(local_gateway=local)
+    config = console.ConsoleConfig.for_request(
+        local_gateway=local,
+        cognito_domain=settings.cognito_domain,
+        cognito_client_id=settings.cognito_client_id,
+    )
     return Response(200, "text/html; charset=utf-8", console.render(config), headers=console.headers(config))
 
 

@@ -957,3 +957,17 @@ def test_template_references_only_declared_names(template):
         if name == "Dashboard":
             undeclared -= set(body["Properties"]["DashboardBody"]["Fn::Sub"][1])
         assert not undeclared, f"{name} references {undeclared}"
+
+
+def test_console_signs_in_through_the_cognito_hosted_ui_once_its_callback_is_set(resources, template):
+    client = props(resources, "DoctorsUserPoolClient")
+    assert client["GenerateSecret"] is False  # a public client: the console uses PKCE
+    assert client["AllowedOAuthFlows"] == {"Fn::If": ["HasConsoleCallback", ["code"], {"Ref": "AWS::NoValue"}]}
+    assert client["CallbackURLs"] == {
+        "Fn::If": ["HasConsoleCallback", [{"Ref": "ConsoleCallbackUrl"}], {"Ref": "AWS::NoValue"}]
+    }
+    assert template["Parameters"]["ConsoleCallbackUrl"]["Default"] == ""
+    assert props(resources, "DoctorsUserPoolDomain")["UserPoolId"] == {"Ref": "DoctorsUserPool"}
+    env = props(resources, "PresignFunction")["Environment"]["Variables"]
+    assert env["COGNITO_CLIENT_ID"] == {"Ref": "DoctorsUserPoolClient"}
+    assert "amazoncognito.com" in env["COGNITO_DOMAIN"]["Fn::Sub"]

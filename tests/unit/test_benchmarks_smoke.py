@@ -15,14 +15,18 @@ pytestmark = pytest.mark.broker
 
 @pytest.fixture(autouse=True)
 def _restore_process_state() -> Iterator[None]:
-    """The benchmarks set the webhook's environment and quiet the logger: give both back afterwards."""
+    """The benchmarks set the webhook's environment and quiet the loggers: give all of it back afterwards."""
     from fasttriage.observability import logger
 
+    names = ("werkzeug", "pika", "botocore", "urllib3")
     environ, level = dict(os.environ), logger.log_level
+    levels = {name: logging.getLogger(name).level for name in names}
     yield
     os.environ.clear()
     os.environ.update(environ)
     logger.setLevel(level or logging.INFO)
+    for name, value in levels.items():
+        logging.getLogger(name).setLevel(value)
 
 
 def assert_well_formed(section, *, goals: int) -> None:

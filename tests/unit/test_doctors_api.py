@@ -504,9 +504,13 @@ def test_console_is_served_without_sign_in_with_a_strict_content_security_policy
     assert '"sign_in": "cognito"' in answer["body"]
 
 
-def test_console_uses_dev_sign_in_only_behind_the_local_gateway(api, lambda_context, monkeypatch):
-    monkeypatch.setenv("COGNITO_DOMAIN", "fasttriage-dev.auth.us-east-1.amazoncognito.com")
-    monkeypatch.setenv("COGNITO_CLIENT_ID", "abc123")
+def test_console_uses_dev_sign_in_only_behind_the_local_gateway(api, lambda_context):
+    api.settings = api.settings.model_copy(
+        update={
+            "cognito_domain": "fasttriage-dev.auth.us-east-1.amazoncognito.com",
+            "cognito_client_id": "abc123",
+        }
+    )
     deployed = api.handler(rest_event("GET", "/console", stage="dev"), lambda_context)["body"]
     local = api.handler(rest_event("GET", "/console", stage="local"), lambda_context)["body"]
 

@@ -11,11 +11,20 @@ def _local(args: argparse.Namespace) -> int:
     if args.local_command == "serve":
         import time
 
+        from fasttriage.local.constants import LOCAL_DEV_PASSWORD
+        from fasttriage.local.demo import post_signed
+        from fasttriage.local.events import fields_of, load_event
         from fasttriage.local.stack import LocalStack
 
         stack = LocalStack(port=args.port).start()
         print(f"FastTriage local stack on {stack.gateway.url} ({stack.queue_description}). Ctrl-C stops it.")
         print(f"  POST {stack.gateway.url}/webhook/twilio   GET {stack.gateway.url}/console")
+        print(f"  console dev sign-in: any user name, password '{LOCAL_DEV_PASSWORD}'")
+        if args.seed:
+            samples = sorted(p for p in Path(args.events).glob("webhook_*.json") if "forged" not in p.name)
+            for path in samples:
+                post_signed(stack.gateway.url, fields_of(load_event(path)))
+            print(f"  seeded {len(samples)} sample message(s) from {args.events}/")
         try:
             while True:
                 time.sleep(1)
@@ -90,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     local_sub = local.add_subparsers(dest="local_command", required=True)
     serve = local_sub.add_parser("serve", help="keep the local stack running")
     serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--seed", action="store_true", help="replay the events/ samples once it is up")
+    serve.add_argument("--events", default="events")
     send = local_sub.add_parser("send", help="post a signed WhatsApp message to a running local stack")
     send.add_argument("--from", dest="sender", default="whatsapp:+15551234567")
     send.add_argument("--profile", default="Local Tester")

@@ -68,8 +68,12 @@ class Settings(BaseModel):
     follow_up_enabled: bool = False
     max_attempts: int = Field(default=5, ge=1)
 
-    # Doctors' API
+    # Doctors' API and console
     doctors_group: str = "doctors"
+    cognito_domain: str | None = Field(
+        default=None, description="Hosted-UI domain for the console's sign-in."
+    )
+    cognito_client_id: str | None = None
     secrets_max_age_s: int = Field(default=300, ge=0)
 
     @field_validator("amqp_url", "broker_endpoint")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 from functools import cache
 from importlib import resources
@@ -32,15 +31,14 @@ class ConsoleConfig(BaseModel):
     cognito_client_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]+$")
 
     @classmethod
-    def for_request(cls, *, local_gateway: bool) -> ConsoleConfig:
+    def for_request(
+        cls, *, local_gateway: bool, cognito_domain: str | None = None, cognito_client_id: str | None = None
+    ) -> ConsoleConfig:
         if local_gateway:
             return cls(sign_in="dev")
-        domain = os.environ.get("COGNITO_DOMAIN") or None
-        if domain and not domain.startswith("https://"):
-            domain = f"https://{domain}"
-        return cls(
-            sign_in="cognito", cognito_domain=domain, cognito_client_id=os.environ.get("COGNITO_CLIENT_ID")
-        )
+        if cognito_domain and not cognito_domain.startswith("https://"):
+            cognito_domain = f"https://{cognito_domain}"
+        return cls(sign_in="cognito", cognito_domain=cognito_domain, cognito_client_id=cognito_client_id)
 
 
 @cache
