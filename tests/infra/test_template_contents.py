@@ -962,7 +962,9 @@ def test_template_references_only_declared_names(template):
 def test_console_signs_in_through_the_cognito_hosted_ui_once_its_callback_is_set(resources, template):
     client = props(resources, "DoctorsUserPoolClient")
     assert client["GenerateSecret"] is False  # a public client: the console uses PKCE
-    assert client["AllowedOAuthFlows"] == {"Fn::If": ["HasConsoleCallback", ["code"], {"Ref": "AWS::NoValue"}]}
+    assert client["AllowedOAuthFlows"] == {
+        "Fn::If": ["HasConsoleCallback", ["code"], {"Ref": "AWS::NoValue"}]
+    }
     assert client["CallbackURLs"] == {
         "Fn::If": ["HasConsoleCallback", [{"Ref": "ConsoleCallbackUrl"}], {"Ref": "AWS::NoValue"}]
     }

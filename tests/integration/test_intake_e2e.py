@@ -120,3 +120,29 @@ def test_no_message_body_phone_number_or_name_reaches_any_log_line(stack, log_li
         secrets += [word for word in f["ProfileName"].split() if len(word) > 3]
         for secret in secrets:
             assert secret not in logs, f"patient data in logs: {secret[:12]}..."
+
+
+def test_local_send_posts_a_signed_message_the_stack_accepts(stack):
+    import subprocess
+    import sys
+
+    sent = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fasttriage.cli",
+            "local",
+            "send",
+            "--url",
+            stack.gateway.url,
+            "--from",
+            "whatsapp:+15550100888",
+            "my tooth hurts since yesterday",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "HTTP 200" in sent.stdout and "We received your message" in sent.stdout
+    assert wait_until(lambda: stack.db["messages"].count_documents({}) == 1)

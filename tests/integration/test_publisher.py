@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -152,3 +153,25 @@ def test_amqps_endpoint_gets_tls_with_hostname_check():
     assert params.port == 5671 and params.ssl_options is not None
     assert params.ssl_options.server_hostname == "b-123.mq.us-east-1.amazonaws.com"
     assert params.ssl_options.context.check_hostname is True
+
+
+def test_warm_invocations_reuse_one_broker_connection(broker_url, queue_name):
+    import os
+
+    def my_connections() -> int:
+        out = subprocess.run(
+            ["rabbitmqctl", "-q", "list_connections", "client_properties"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return len(re.findall(rf'"connection_name","fasttriage-webhook@[^"]*:{os.getpid()}"', out))
+
+    publisher = RabbitPublisher(lambda: broker_url, queue_name)
+    try:
+        for digit in "abc":
+            publisher.publish(job(digit))
+        assert my_connections() == 1
+    finally:
+        publisher.close()
+    assert my_connections() == 0

@@ -97,5 +97,5 @@ def mongo_database(settings: Settings, appname: str) -> Any:
     from pymongo import MongoClient
 
     uri = Secrets(settings).mongo_uri()
-    client: Any = MongoClient(uri, appname=appname, serverSelectionTimeoutMS=3000)
+    client: Any = MongoClient(uri, appname=appname, serverSelectionTimeoutMS=3000, tz_aware=True)
     return client[settings.mongo_db_name]

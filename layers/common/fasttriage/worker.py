@@ -80,6 +80,7 @@ class JobRunner:
                 mask_profile=mask_name,
                 follow_up_enabled=self.follow_up_enabled,
                 last_attempt=delivery.attempt >= self.max_attempts,
+                on_case=lambda summary_id: logger.thread_safe_append_keys(summary_id=summary_id),
             )
         except PermanentError as exc:
             logger.error("job failed permanently", error=type(exc).__name__)
@@ -95,7 +96,6 @@ class JobRunner:
             return Verdict(Decision.ACK)
         logger.info(
             "job completed",
-            summary_id=outcome.summary_id,
             version=outcome.version,
             urgency=outcome.urgency,
             producer=outcome.producer,

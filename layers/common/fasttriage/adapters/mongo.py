@@ -7,7 +7,7 @@ Collections:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -378,7 +378,13 @@ class MongoPatients:
             doc = self.patients.find_one({"_id": patient_key}, {"erased_at": 1})
         except PyMongoError as exc:
             raise RepositoryError("patient registry failed") from exc
-        return doc.get("erased_at") if doc else None
+        erased = doc.get("erased_at") if doc else None
+        return _aware(erased) if erased else None
+
+
+def _aware(moment: datetime) -> datetime:
+    """MongoDB stores UTC; a client without tz_aware=True hands back naive datetimes."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _record(doc: dict[str, Any]) -> CaseRecord:

@@ -142,6 +142,7 @@ def process_job(
     mask_profile: Callable[[str | None], str | None],
     follow_up_enabled: bool = False,
     last_attempt: bool = False,
+    on_case: Callable[[str], None] | None = None,
 ) -> Outcome:
     repository, store = ports.repository, ports.store
     erased_at = ports.patients.erased_at(job.patient_key)
@@ -157,6 +158,8 @@ def process_job(
         )
         or new_summary_id(message_sid)
     )
+    if on_case is not None:
+        on_case(summary_id)  # e.g. so that every later log line of this job carries the case id
     new_message = repository.add_message(summary_id, job)
     messages = repository.conversation(summary_id)
     version = len(messages)

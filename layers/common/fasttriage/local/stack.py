@@ -97,7 +97,7 @@ class LocalStack:
         self.s3 = s3_client(os.environ["AWS_ENDPOINT_URL"])
         self.s3.create_bucket(Bucket=LOCAL_BUCKET)
         self.s3.put_bucket_versioning(Bucket=LOCAL_BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        self.mongo: Any = mongomock.MongoClient()
+        self.mongo: Any = mongomock.MongoClient(tz_aware=True)
         self.db = self.mongo[self.settings.mongo_db_name]
 
         # No Twilio here: media downloads and follow-up messages are off in the local stack.

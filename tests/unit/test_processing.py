@@ -1,0 +1,95 @@
+"""The worker's core with in-memory ports: cases, sessions and versions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import mongomock
+import pytest
+
+from fasttriage.adapters.mongo import MongoPatients, MongoRepository
+from fasttriage.domain.models import Assessment, InboundMessage, Language, TriageJob
+from fasttriage.domain.processing import Ports, process_job
+from fasttriage.domain.summarizer import DeterministicSummarizer, SafeSummarizer
+from fasttriage.observability import mask_name, mask_phone
+
+T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+
+
+class MemoryStore:
+    def __init__(self):
+        self.objects: dict[str, list[bytes]] = {}
+
+    def put(self, key, body, content_type):
+        from fasttriage.adapters.s3 import StoredObject
+
+        self.objects.setdefault(key, []).append(body)
+        return StoredObject(key=key, version_id=f"v{len(self.objects[key])}")
+
+    def delete_case(self, summary_id):
+        return 0
+
+
+@pytest.fixture
+def ports():
+    db = mongomock.MongoClient()["t"]
+    return Ports(
+        MongoRepository(db), MongoPatients(db), SafeSummarizer(None, DeterministicSummarizer()), MemoryStore()
+    )
+
+
+def job(n: int, at: datetime, sender: str = "whatsapp:+15550100001", epoch: int | None = 0) -> TriageJob:
+    sid = f"SM{n:032x}"
+    return TriageJob(
+        job_id=sid,
+        received_at=at,
+        message=InboundMessage(
+            message_sid=sid, account_sid="AC" + "0" * 32, sender=sender, recipient="x", body=f"message {n}"
+        ),
+        patient_key=sender[-4:] * 16,
+        case_epoch=epoch,
+        assessment=Assessment(language=Language.EN, rules_version="r"),
+    )
+
+
+def run(j, ports, timeout=timedelta(hours=4)):
+    return process_job(
+        j,
+        ports,
+        now=lambda: j.received_at,
+        session_timeout=timeout,
+        mask_patient=mask_phone,
+        mask_profile=mask_name,
+    )
+
+
+def test_messages_within_the_session_timeout_join_one_case_with_growing_versions(ports):
+    first = run(job(1, T0), ports)
+    second = run(job(2, T0 + timedelta(hours=1)), ports)
+    assert first.summary_id == second.summary_id
+    assert (first.version, second.version) == (1, 2)
+
+
+def test_a_message_after_the_session_timeout_opens_a_new_case(ports):
+    first = run(job(1, T0), ports, timeout=timedelta(minutes=30))
+    later = run(job(2, T0 + timedelta(minutes=31)), ports, timeout=timedelta(minutes=30))
+    assert first.summary_id != later.summary_id and later.version == 1
+
+
+def test_a_new_case_epoch_opens_a_new_case_even_within_the_timeout(ports):
+    first = run(job(1, T0, epoch=0), ports)
+    after_new = run(job(2, T0 + timedelta(minutes=5), epoch=1), ports)
+    assert first.summary_id != after_new.summary_id
+
+
+def test_different_patients_never_share_a_case(ports):
+    a = run(job(1, T0, sender="whatsapp:+15550100001"), ports)
+    b = run(job(2, T0, sender="whatsapp:+15550100002"), ports)
+    assert a.summary_id != b.summary_id
+
+
+def test_a_message_queued_before_an_erasure_is_not_stored(ports):
+    ports.patients.request_erasure(job(1, T0).patient_key, T0 + timedelta(seconds=1))
+    outcome = run(job(1, T0), ports)
+    assert outcome.skipped and outcome.summary_id is None
+    assert ports.store.objects == {}
