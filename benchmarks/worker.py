@@ -493,8 +493,8 @@ def build_section(m: dict[str, Any], seconds: float) -> Section:
         f"({percentile(gaps, 50):.1f} ms p50 from a settle to the next job's start) and {stalls} of "
         f"{len(gaps)} hand-offs slower than {STALL_S * 1000:.0f} ms "
         f"({sum(g for g in gaps if g > STALL_S * 1000) / m['jobs']:.1f} ms per job on average).",
-        f"{m['jobs']} jobs (each a new patient, distinct MessageSids; the sample texts in en/es/pt incl. an "
-        f"emergency and a photo) in {m['rounds']} rounds after a warm-up through the loop; one RabbitConsumer "
+        f"{m['jobs']} jobs (each a new patient, distinct MessageSids; the sample texts in en/es/pt, two of "
+        f"five emergencies, one with a photo) in {m['rounds']} rounds after a warm-up through the loop; one RabbitConsumer "
         "thread. Each round publishes its jobs, times the worker from its first job's start to its last "
         "settle, then times the floors on the same jobs (the bare consume on a queue of its own with the "
         f"same topology), so worker and floors share the machine's load. Mean PDF {m['pdf_bytes'] / 1024:.1f} KiB.",

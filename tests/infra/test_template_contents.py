@@ -973,3 +973,12 @@ def test_console_signs_in_through_the_cognito_hosted_ui_once_its_callback_is_set
     env = props(resources, "PresignFunction")["Environment"]["Variables"]
     assert env["COGNITO_CLIENT_ID"] == {"Ref": "DoctorsUserPoolClient"}
     assert "amazoncognito.com" in env["COGNITO_DOMAIN"]["Fn::Sub"]
+
+
+def test_webhook_keeps_lambda_tracing_and_makes_the_xray_sdk_opt_in(resources, template):
+    webhook = props(resources, "WebhookFunction")
+    env = webhook["Environment"]["Variables"]
+    assert env["POWERTOOLS_TRACE_DISABLED"] == {"Fn::If": ["HasWebhookSdkTracing", "false", "true"]}
+    assert template["Parameters"]["WebhookSdkTracing"]["Default"] == "false"
+    tracing = webhook.get("Tracing") or template["Globals"]["Function"]["Tracing"]
+    assert tracing == "Active"

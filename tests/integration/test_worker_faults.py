@@ -167,7 +167,7 @@ def test_llm_down_for_a_whole_run_every_job_still_gets_a_fallback_summary_and_a_
     assert {c["urgency"] for c in cases} >= {"emergency"}
 
 
-def test_an_emergency_waiting_behind_routine_jobs_is_taken_before_them(
+def test_emergencies_waiting_behind_routine_jobs_are_taken_before_them(
     broker_url, queue_name, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
     texts = [
@@ -175,10 +175,13 @@ def test_an_emergency_waiting_behind_routine_jobs_is_taken_before_them(
         "routine two: dry skin",
         "routine three: earwax",
         "I can't breathe, lips turning blue",
+        "crushing chest pain into my left arm",
+        "my father collapsed and is not responding",
     ]
     jobs = jobs_from_webhook(webhook, publisher, lambda_context, texts)
-    assert jobs[-1].assessment.is_emergency
-    publish(broker_url, queue_name, jobs)  # all waiting before the worker starts
+    emergencies = {j.job_id for j in jobs if j.assessment.is_emergency}
+    assert len(emergencies) == 3
+    publish(broker_url, queue_name, jobs)  # a backlog: all waiting before the worker starts
     order = []
     runner = make_runner(mongo_db, s3, bucket)
 
@@ -187,9 +190,11 @@ def test_an_emergency_waiting_behind_routine_jobs_is_taken_before_them(
         return runner(delivery)
 
     with RunningWorker(lambda: broker_url, queue_name, handler) as consumer:
-        assert wait_for(lambda: consumer.stats.acked == 4, 30)
-    # prefetch 1 per queue: at most the one routine job already delivered can start before the emergency
-    assert order.index(jobs[-1].job_id) <= 1
+        assert wait_for(lambda: consumer.stats.acked == 6, 30)
+    # Before each routine job the worker looks for a waiting emergency; at most the one routine job that was
+    # already delivered when the worker started can run before the last emergency.
+    last_emergency = max(order.index(job_id) for job_id in emergencies)
+    assert last_emergency <= 3, order
 
 
 def test_sigterm_finishes_the_running_job_then_exits_zero(

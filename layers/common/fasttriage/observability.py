@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
+from collections.abc import Callable
+from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FastTriage")
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "fasttriage")
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "fasttriage"))
-tracer = Tracer(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "fasttriage"))
+
+class _TracingOff:
+    """Stands in for Powertools' Tracer when tracing is off: the same decorators, doing nothing.
+
+    Tracer() imports the X-Ray SDK even when disabled (300-450 ms of cold start here), so it is only built
+    when POWERTOOLS_TRACE_DISABLED is not set.
+    """
+
+    def capture_lambda_handler(self, handler: Callable[..., Any] | None = None, **_: Any) -> Any:
+        return handler if handler is not None else (lambda fn: fn)
+
+    def capture_method(self, method: Callable[..., Any] | None = None, **_: Any) -> Any:
+        return method if method is not None else (lambda fn: fn)
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        return None
+
+
+def _tracer() -> Any:
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in {"1", "true"}:
+        return _TracingOff()
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=SERVICE)
+
+
+logger = Logger(service=SERVICE)
+tracer = _tracer()
 metrics = Metrics(namespace=NAMESPACE)
-
-
-def keyed_hash(value: str, key: bytes) -> str:
-    """A stable pseudonym for a phone number: HMAC-SHA256, hex, never reversible without the key."""
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def mask_phone(sender: str) -> str:

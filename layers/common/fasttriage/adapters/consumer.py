@@ -172,9 +172,16 @@ class RabbitConsumer:
         self._buffer.append(_Pending(channel, method, properties, body))
 
     def _start_next(self) -> None:
-        if (self._job is not None and self._job.is_alive()) or not self._buffer:
+        if self._stop.is_set() or (self._job is not None and self._job.is_alive()) or not self._buffer:
             return
         self._buffer.sort(key=lambda p: 0 if p.method.routing_key == self._queues[0] else 1)
+        pending = self._buffer[0]
+        if pending.method.routing_key != self._queues[0]:
+            # Only routine work is buffered: one quick look for an emergency that is waiting behind it (the
+            # emergency consumer holds at most one delivery, so under a backlog this keeps emergencies first).
+            waiting = pending.channel.basic_get(self._queues[0], auto_ack=False)
+            if waiting[0] is not None:
+                self._buffer.insert(0, _Pending(pending.channel, *waiting))
         pending = self._buffer.pop(0)
         headers = pending.properties.headers or {}
         delivery = Delivery(
@@ -216,9 +223,13 @@ class RabbitConsumer:
         else:
             self.stats.acked += 1
         channel.basic_ack(tag)  # only after a confirmed re-publish: a job is never lost in between
+        if self._job is not None:
+            self._job.join()  # it has handed over its verdict and is returning: start the next job now
+            self._job = None
         self.stats.settled.append((delivery.message_id or "", decision))
         if self._on_settled:
             self._on_settled(delivery, Verdict(decision, verdict.reason))
+        self._start_next()
 
     def _republish(
         self,
