@@ -165,9 +165,9 @@ def test_warm_invocations_reuse_one_broker_connection(broker_url, queue_name):
             text=True,
             check=True,
         ).stdout
-        return len(re.findall(rf'"connection_name","fasttriage-webhook@[^"]*:{os.getpid()}"', out))
+        return len(re.findall(rf'"connection_name","{queue_name}-publisher@[^"]*:{os.getpid()}"', out))
 
-    publisher = RabbitPublisher(lambda: broker_url, queue_name)
+    publisher = RabbitPublisher(lambda: broker_url, queue_name, name=f"{queue_name}-publisher")
     try:
         for digit in "abc":
             publisher.publish(job(digit))

@@ -164,18 +164,25 @@ class RabbitPublisher:
     """
 
     def __init__(
-        self, url: Callable[[], str], queue: str, *, confirm_timeout_s: float = 4.0, heartbeat_s: int = 30
+        self,
+        url: Callable[[], str],
+        queue: str,
+        *,
+        confirm_timeout_s: float = 4.0,
+        heartbeat_s: int = 30,
+        name: str = "fasttriage-webhook",
     ) -> None:
         self._url = url
         self._queue = queue
         self._timeout = confirm_timeout_s
         self._heartbeat = heartbeat_s
+        self._name = name  # shown by the broker (rabbitmqctl list_connections / the management UI)
         self._lock = threading.Lock()
         self._confined = _Confined(self._open)
 
     def _open(self) -> tuple[BlockingConnection, BlockingChannel]:
         params = connection_parameters(
-            self._url(), heartbeat_s=self._heartbeat, timeout_s=self._timeout, name="fasttriage-webhook"
+            self._url(), heartbeat_s=self._heartbeat, timeout_s=self._timeout, name=self._name
         )
         connection = pika.BlockingConnection(params)
         channel = connection.channel()

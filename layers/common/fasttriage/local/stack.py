@@ -91,7 +91,10 @@ class LocalStack:
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
         # The local stack is its own AWS: it must never pick up a developer's real endpoint or account.
-        os.environ.update({**defaults, **self.env})
+        # The process environment is restored by stop().
+        applied = {**defaults, **self.env}
+        self._saved_env = {key: os.environ.get(key) for key in applied}
+        os.environ.update(applied)
         self.settings = Settings.from_env()
 
         self.s3 = s3_client(os.environ["AWS_ENDPOINT_URL"])
@@ -146,6 +149,11 @@ class LocalStack:
         if getattr(self.webhook.deps.publisher, "close", None):
             self.webhook.deps.publisher.close()
         self._moto.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _redact(url: str) -> str:
