@@ -95,6 +95,7 @@ class RabbitConsumer:
         self._on_settled = on_settled
         self._stop = threading.Event()
         self._buffer: list[_Pending] = []
+        self._last_was_emergency = False
         self._job: threading.Thread | None = None
         self._connection: BlockingConnection | None = None
         self.stats = WorkerStats()
@@ -176,13 +177,15 @@ class RabbitConsumer:
             return
         self._buffer.sort(key=lambda p: 0 if p.method.routing_key == self._queues[0] else 1)
         pending = self._buffer[0]
-        if pending.method.routing_key != self._queues[0]:
-            # Only routine work is buffered: one quick look for an emergency that is waiting behind it (the
-            # emergency consumer holds at most one delivery, so under a backlog this keeps emergencies first).
+        if pending.method.routing_key != self._queues[0] and self._last_was_emergency:
+            # Only routine work is buffered, right after an emergency: more emergencies may be waiting behind
+            # the one the emergency consumer held (prefetch 1), not yet delivered. One quick look keeps them
+            # first under a backlog; after a routine job the idle emergency consumer would have one already.
             waiting = pending.channel.basic_get(self._queues[0], auto_ack=False)
             if waiting[0] is not None:
                 self._buffer.insert(0, _Pending(pending.channel, *waiting))
         pending = self._buffer.pop(0)
+        self._last_was_emergency = pending.method.routing_key == self._queues[0]
         headers = pending.properties.headers or {}
         delivery = Delivery(
             body=pending.body,
