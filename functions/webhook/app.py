@@ -6,17 +6,23 @@ Serves API Gateway REST (v1) and HTTP API (v2) events with the same routes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fasttriage.adapters.twilio import FormParams, called_url, form_text, raw_body, twiml_message
+from fasttriage.adapters.twilio import called_url, twiml_message, verified_form
 from fasttriage.config import Settings
 from fasttriage.domain import intake
-from fasttriage.domain.errors import InvalidMessage, PublishError, RepositoryError, SignatureRejected
+from fasttriage.domain.errors import (
+    InvalidMessage,
+    PayloadTooLarge,
+    PublishError,
+    RepositoryError,
+    SignatureRejected,
+    UnsupportedMediaType,
+)
 from fasttriage.http import error_response
 from fasttriage.observability import logger, metrics, tracer
 from fasttriage.wiring import WebhookDependencies
@@ -30,18 +36,14 @@ router = Router()
 def twilio_webhook() -> Response:
     event = router.current_event
     metrics.add_metric(name="messages_received", unit="Count", value=1)
-    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        return _rejected(
-            415, "unsupported_media_type", "Content-Type must be application/x-www-form-urlencoded"
-        )
-    raw = raw_body(event.body, event.is_base64_encoded)
-    if len(raw) > settings.max_body_bytes:
-        return _rejected(413, "payload_too_large", f"body is larger than {settings.max_body_bytes} bytes")
-    form = FormParams(parse_qsl(form_text(raw), keep_blank_values=True))
-    url = settings.public_webhook_url or called_url(event.raw_event)
-    if not deps.verifier.is_valid(url, form, event.headers.get("x-twilio-signature")):
-        raise SignatureRejected("X-Twilio-Signature is missing or does not match")
+    form = verified_form(
+        headers=event.headers,
+        body=event.body,
+        is_base64=event.is_base64_encoded,
+        url=settings.public_webhook_url or called_url(event.raw_event),
+        verifier=deps.verifier,
+        max_bytes=settings.max_body_bytes,
+    )
     result = intake.accept(
         form,
         account_sid=deps.twilio().account_sid,
@@ -71,20 +73,21 @@ def twilio_webhook() -> Response:
     return Response(200, "application/xml", twiml_message(result.reply))
 
 
-def _rejected(status: int, reason: str, message: str) -> Response:
+# Refused requests: nothing was published; the status tells Twilio not to retry (4xx).
+REJECTIONS: dict[type[Exception], tuple[int, str]] = {
+    SignatureRejected: (403, "bad_signature"),
+    UnsupportedMediaType: (415, "unsupported_media_type"),
+    PayloadTooLarge: (413, "payload_too_large"),
+    InvalidMessage: (400, "invalid_message"),
+}
+
+
+@router.exception_handler(list(REJECTIONS))
+def rejected(exc: Exception) -> Response:
+    status, reason = next(v for kind, v in REJECTIONS.items() if isinstance(exc, kind))
     logger.warning("message rejected", reason=reason, status=status)
     metrics.add_metric(name=f"rejected_{reason}", unit="Count", value=1)
-    return error_response(status, reason, message)
-
-
-@router.exception_handler(SignatureRejected)
-def forged(exc: SignatureRejected) -> Response:
-    return _rejected(403, "bad_signature", str(exc))
-
-
-@router.exception_handler(InvalidMessage)
-def invalid(exc: InvalidMessage) -> Response:
-    return _rejected(400, "invalid_message", str(exc))
+    return error_response(status, reason, str(exc))
 
 
 @router.exception_handler(PublishError)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from urllib.parse import parse_qsl
 
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from fasttriage.domain.errors import InvalidMessage
+from fasttriage.domain.errors import InvalidMessage, PayloadTooLarge, SignatureRejected, UnsupportedMediaType
 
 
 class FormParams(dict[str, str]):
@@ -85,3 +86,28 @@ def form_text(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidMessage("body", "is not UTF-8 form data") from exc
+
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def verified_form(
+    *,
+    headers: Mapping[str, str],
+    body: str | None,
+    is_base64: bool,
+    url: str,
+    verifier: SignatureVerifier,
+    max_bytes: int,
+) -> FormParams:
+    """The form Twilio posted, after the checks that need no secret first (type, size), then the signature."""
+    content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != FORM_CONTENT_TYPE:
+        raise UnsupportedMediaType(f"Content-Type must be {FORM_CONTENT_TYPE}")
+    raw = raw_body(body, is_base64)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"body is larger than {max_bytes} bytes")
+    form = FormParams(parse_qsl(form_text(raw), keep_blank_values=True))
+    if not verifier.is_valid(url, form, headers.get("x-twilio-signature")):
+        raise SignatureRejected("X-Twilio-Signature is missing or does not match")
+    return form

@@ -114,3 +114,11 @@ class MessageRejected(PermanentError):
         super().__init__(f"HTTP {status}, Twilio code {code}")
         self.status = status
         self.code = code
+
+
+class UnsupportedMediaType(FastTriageError):
+    """The request's Content-Type is not the one the endpoint accepts."""
+
+
+class PayloadTooLarge(FastTriageError):
+    """The request body is over the configured limit."""
