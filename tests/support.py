@@ -20,6 +20,16 @@ def webhook_events() -> list[Path]:
     return sorted(p for p in EVENTS.glob("webhook_*.json") if "forged" not in p.name)
 
 
+def seed(stack: Any, timeout_s: float = 90.0) -> dict[str, str]:
+    """Posts every signed sample message to a running local stack as Twilio would, and waits until each case
+    holds all of its messages: {first MessageSid of each patient: summary_id}."""
+    from fasttriage.local.demo import replay, wait_for_cases
+
+    sent = replay(stack.gateway.url, webhook_events())
+    assert sent.failures == 0, "a sample message was refused"
+    return wait_for_cases(stack, sent.counts, timeout_s=timeout_s)
+
+
 def header(answer: dict[str, Any], name: str) -> str | None:
     """A response header from a proxy result (REST answers carry multiValueHeaders)."""
     multi = {k.lower(): v for k, v in (answer.get("multiValueHeaders") or {}).items()}

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from fasttriage.local.demo import post_signed, wait_for_cases
 from fasttriage.local.events import fields_of
 from fasttriage.local.stack import LocalStack, free_port
-from support import ROOT, event, webhook_events
+from support import ROOT, event, seed
 
 pytestmark = pytest.mark.browser
 
@@ -78,19 +77,6 @@ def browser(tmp_path: Path) -> Iterator[object]:
     driver.downloads = downloads  # type: ignore[attr-defined]
     yield driver
     driver.quit()
-
-
-def seed(stack: LocalStack) -> dict[str, str]:
-    """Posts every signed sample message as Twilio would; {first message sid: summary_id}."""
-    first_of: dict[str, str] = {}
-    counts: dict[str, int] = {}
-    for path in webhook_events():
-        form = fields_of(event(path.name))
-        assert post_signed(stack.gateway.url, form).status_code == 200
-        fields = dict(form)
-        first = first_of.setdefault(fields["From"], fields["MessageSid"])
-        counts[first] = counts.get(first, 0) + 1
-    return wait_for_cases(stack, counts, timeout_s=90)
 
 
 def emergency_case(stack: LocalStack, cases: dict[str, str]) -> str:

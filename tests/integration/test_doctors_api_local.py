@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from fasttriage.local.demo import post_signed, sign_in, wait_for_cases
-from fasttriage.local.events import fields_of
+from fasttriage.local.demo import sign_in
 from fasttriage.local.stack import LocalStack, free_port
-from support import event, webhook_events
+from support import seed
 
 
 @pytest.fixture(scope="module")
@@ -20,15 +19,7 @@ def seeded(broker_url):
         port=free_port(), amqp_url=broker_url, queue_name=f"test.{uuid.uuid4().hex[:10]}"
     ).start()
     try:
-        first_of: dict[str, str] = {}
-        counts: dict[str, int] = {}
-        for path in webhook_events():
-            form = fields_of(event(path.name))
-            assert post_signed(stack.gateway.url, form).status_code == 200
-            fields = dict(form)
-            first = first_of.setdefault(fields["From"], fields["MessageSid"])
-            counts[first] = counts.get(first, 0) + 1
-        cases = wait_for_cases(stack, counts, timeout_s=90)
+        cases = seed(stack)
         yield stack, cases
     finally:
         stack.stop()

@@ -12,8 +12,7 @@ def _local(args: argparse.Namespace) -> int:
         import time
 
         from fasttriage.local.constants import LOCAL_DEV_PASSWORD
-        from fasttriage.local.demo import post_signed
-        from fasttriage.local.events import fields_of, load_event
+        from fasttriage.local.demo import replay, sample_events
         from fasttriage.local.stack import LocalStack
 
         stack = LocalStack(port=args.port).start()
@@ -21,9 +20,8 @@ def _local(args: argparse.Namespace) -> int:
         print(f"  POST {stack.gateway.url}/webhook/twilio   GET {stack.gateway.url}/console")
         print(f"  console dev sign-in: any user name, password '{LOCAL_DEV_PASSWORD}'")
         if args.seed:
-            samples = sorted(p for p in Path(args.events).glob("webhook_*.json") if "forged" not in p.name)
-            for path in samples:
-                post_signed(stack.gateway.url, fields_of(load_event(path)))
+            samples = sample_events(Path(args.events))
+            replay(stack.gateway.url, samples)
             print(f"  seeded {len(samples)} sample message(s) from {args.events}/")
         try:
             while True:

@@ -20,7 +20,12 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.exceptions import AMQPError
 
-from fasttriage.adapters.rabbitmq import RETRY_DELAYS_S, Topology, connection_parameters
+from fasttriage.adapters.rabbitmq import (
+    RETRY_DELAYS_S,
+    Topology,
+    connection_parameters,
+    republished_properties,
+)
 
 ATTEMPT_HEADER = "x-fasttriage-attempt"
 REASON_HEADER = "x-fasttriage-reason"
@@ -251,12 +256,7 @@ class RabbitConsumer:
             exchange=exchange,
             routing_key=routing_key,
             body=pending.body,
-            properties=pika.BasicProperties(
-                delivery_mode=pika.DeliveryMode.Persistent,
-                content_type=props.content_type,
-                message_id=props.message_id,
-                headers=headers,
-            ),
+            properties=republished_properties(props, headers),
             mandatory=True,
         )
 

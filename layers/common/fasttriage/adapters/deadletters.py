@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pika
 
 from fasttriage.adapters.consumer import ATTEMPT_HEADER, ORIGIN_HEADER, REASON_HEADER
-from fasttriage.adapters.rabbitmq import Topology, connection_parameters
+from fasttriage.adapters.rabbitmq import Topology, connection_parameters, republished_properties
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,7 @@ def redrive(url: str, queue: str, message_ids: set[str] | None = None) -> list[D
                 exchange="",
                 routing_key=letter.origin,
                 body=body,
-                properties=pika.BasicProperties(
-                    delivery_mode=pika.DeliveryMode.Persistent,
-                    content_type=properties.content_type,
-                    message_id=properties.message_id,
-                    headers=headers,
-                ),
+                properties=republished_properties(properties, headers),
                 mandatory=True,
             )
             channel.basic_ack(method.delivery_tag)  # only after the confirmed re-publish

@@ -124,6 +124,17 @@ def job_properties(job: TriageJob, headers: dict[str, Any] | None = None) -> pik
     )
 
 
+def republished_properties(original: pika.BasicProperties, headers: dict[str, Any]) -> pika.BasicProperties:
+    """The properties of a job moved to another queue (retry, dead letter, re-drive): still persistent,
+    the same id and content type, the given headers."""
+    return pika.BasicProperties(
+        delivery_mode=pika.DeliveryMode.Persistent,
+        content_type=original.content_type,
+        message_id=original.message_id,
+        headers=headers,
+    )
+
+
 class _Confined:
     """One connection used from one thread only (pika is not thread-safe). Abandoned whole when it hangs."""
 

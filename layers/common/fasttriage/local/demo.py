@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -65,6 +67,40 @@ def wait_for_cases(stack: LocalStack, expected: dict[str, int], timeout_s: float
     raise TimeoutError(f"only {len(done)} of {len(expected)} cases were summarized in {timeout_s:.0f}s")
 
 
+def sample_events(events_dir: Path) -> list[Path]:
+    """The signed sample messages of events/, in the order a patient would send them."""
+    return sorted(p for p in events_dir.glob("webhook_*.json") if "forged" not in p.name)
+
+
+@dataclass
+class Replayed:
+    counts: dict[str, int] = field(default_factory=dict)  # each patient's first MessageSid -> messages sent
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> (masked number, masked profile)
+    failures: int = 0
+
+
+def replay(
+    base_url: str,
+    files: list[Path],
+    on_answer: Callable[[Path, requests.Response], None] | None = None,
+) -> Replayed:
+    """Posts each event's Twilio form to the stack as Twilio would; counts the messages per patient."""
+    out, first_of = Replayed(), dict[str, str]()
+    for path in files:
+        fields = fields_of(load_event(path))
+        form = FormParams(fields)
+        answer = post_signed(base_url, fields)
+        if on_answer is not None:
+            on_answer(path, answer)
+        if answer.status_code != 200:
+            out.failures += 1
+            continue
+        first = first_of.setdefault(form["From"], form["MessageSid"])
+        out.counts[first] = out.counts.get(first, 0) + 1
+        out.labels[first] = (mask_phone(form["From"]), mask_name(form.get("ProfileName")) or "-")
+    return out
+
+
 def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: int | None = None) -> int:
     logger.setLevel("WARNING")
     stack = LocalStack(port=port or free_port()).start()
@@ -79,25 +115,18 @@ def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: in
                 else "deterministic summarizer (no watsonx credentials)"
             )
         )
-        files = sorted(p for p in events_dir.glob("webhook_*.json") if "forged" not in p.name)
+        files = sample_events(events_dir)
         if not files:
             print(f"no webhook_*.json events in {events_dir}")
             return 1
-        first_of: dict[str, str] = {}
-        counts: dict[str, int] = {}
-        labels: dict[str, tuple[str, str]] = {}
-        for path in files:
-            fields = fields_of(load_event(path))
-            form = FormParams(fields)
-            answer = post_signed(stack.gateway.url, fields)
-            if answer.status_code != 200:
-                print(f"  {path.name}: HTTP {answer.status_code} {answer.text[:200]}")
-                return 1
-            sender = form["From"]
-            first = first_of.setdefault(sender, form["MessageSid"])
-            counts[first] = counts.get(first, 0) + 1
-            labels[first] = (mask_phone(sender), mask_name(form.get("ProfileName")) or "-")
-            print(f"  sent {path.name}: HTTP 200, reply: {twiml_text(answer.text)[:110]}")
+
+        def show(path: Path, answer: requests.Response) -> None:
+            print(f"  sent {path.name}: HTTP {answer.status_code}, reply: {twiml_text(answer.text)[:110]}")
+
+        sent = replay(stack.gateway.url, files, on_answer=show)
+        if sent.failures:
+            return 1
+        counts, labels = sent.counts, sent.labels
         cases = wait_for_cases(stack, counts, timeout_s)
         token = sign_in(stack.gateway.url)
         out_dir.mkdir(parents=True, exist_ok=True)
