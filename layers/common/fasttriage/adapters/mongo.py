@@ -203,8 +203,9 @@ class MongoRepository(DoctorsQueue):
             raise RepositoryError("session lookup failed") from exc
         return str(doc["_id"]) if doc else None
 
-    def add_message(self, summary_id: str, job: TriageJob) -> bool:
-        """Records the job's message in the case; False when it was already there (a redelivery)."""
+    def add_message(self, summary_id: str, job: TriageJob) -> tuple[str, bool]:
+        """Adds the job's message to the case: (its case, True); for a message stored before (a redelivery):
+        (the case it was added to then, False). One round trip in the usual case."""
         message = job.message
         try:
             self.messages.insert_one(
@@ -218,10 +219,11 @@ class MongoRepository(DoctorsQueue):
                 }
             )
         except DuplicateKeyError:
-            return False
+            existing = self.session_of_message(message.message_sid)
+            return (existing or summary_id), False
         except PyMongoError as exc:
             raise RepositoryError("message insert failed") from exc
-        return True
+        return summary_id, True
 
     def set_media(self, message_sid: str, media: list[StoredMedia]) -> None:
         try:

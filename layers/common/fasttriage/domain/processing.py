@@ -37,9 +37,8 @@ from fasttriage.domain.urgency import most_urgent
 
 
 class CaseRepository(Protocol):
-    def session_of_message(self, message_sid: str) -> str | None: ...
     def open_session(self, patient_key: str, since: datetime, epoch: int | None = None) -> str | None: ...
-    def add_message(self, summary_id: str, job: TriageJob) -> bool: ...
+    def add_message(self, summary_id: str, job: TriageJob) -> tuple[str, bool]: ...
     def conversation(self, summary_id: str) -> list[ConversationMessage]: ...
     def get(self, summary_id: str) -> CaseRecord | None: ...
     def erase_patient(self, patient_key: str) -> list[str]: ...
@@ -151,16 +150,13 @@ def process_job(
             None, 0, None, None, False, None, skipped="the patient erased their data after this message"
         )
     message_sid = job.message.message_sid
-    summary_id = (
-        repository.session_of_message(message_sid)
-        or repository.open_session(
-            job.patient_key, since=job.received_at - session_timeout, epoch=job.case_epoch
-        )
-        or new_summary_id(message_sid)
-    )
+    candidate = repository.open_session(
+        job.patient_key, since=job.received_at - session_timeout, epoch=job.case_epoch
+    ) or new_summary_id(message_sid)
+    # A redelivered message stays in the case it was first added to, whatever is open now.
+    summary_id, new_message = repository.add_message(candidate, job)
     if on_case is not None:
         on_case(summary_id)  # e.g. so that every later log line of this job carries the case id
-    new_message = repository.add_message(summary_id, job)
     messages = repository.conversation(summary_id)
     version = len(messages)
     if not new_message:
