@@ -195,8 +195,12 @@ def _register_only(*, patients_count: int, count: int) -> list[float]:
 
 
 def _run_python(code_or_module: list[str], env: dict[str, str]) -> str:
-    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
-        [sys.executable, *code_or_module],
+    return _python(code_or_module, env).stdout
+
+
+def _python(arguments: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, *arguments],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -204,7 +208,6 @@ def _run_python(code_or_module: list[str], env: dict[str, str]) -> str:
         timeout=120,
         check=True,
     )
-    return result.stdout
 
 
 def cold(repeats: int = 5) -> dict[str, Any]:
@@ -247,20 +250,14 @@ def cold(repeats: int = 5) -> dict[str, Any]:
 
 def _heaviest_packages(env: dict[str, str], top: int = 8) -> list[tuple[str, float]]:
     """`python -X importtime` of the handler module: own import time summed by top-level package (ms)."""
-    result = subprocess.run(
+    result = _python(
         [
-            sys.executable,
             "-X",
             "importtime",
             "-c",
             "from fasttriage.local.lambdas import load_function; load_function('webhook')",
         ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
+        env,
     )
     totals: dict[str, float] = {}
     for line in result.stderr.splitlines():

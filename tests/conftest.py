@@ -147,3 +147,19 @@ def webhook(local_env: dict[str, str], publisher: RecordingPublisher, mongo_db: 
     module.deps.publisher = publisher
     module.deps.patients = MongoPatients(mongo_db)
     return module
+
+
+@pytest.fixture
+def service_log() -> Iterator[Any]:
+    """Every line the service logger writes, formatted exactly as CloudWatch would receive it."""
+    import io
+    import logging
+
+    from fasttriage.observability import logger
+
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    yield buffer
+    logger.removeHandler(handler)

@@ -87,23 +87,7 @@ def test_delete_my_data_erases_messages_cases_and_every_report_version(stack):
     assert wait_until(erased)
 
 
-@pytest.fixture
-def log_lines():
-    """Every line the service logger writes, formatted exactly as CloudWatch would receive it."""
-    import io
-    import logging
-
-    from fasttriage.observability import logger
-
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    yield buffer
-    logger.removeHandler(handler)
-
-
-def test_no_message_body_phone_number_or_name_reaches_any_log_line(stack, log_lines, capfd):
+def test_no_message_body_phone_number_or_name_reaches_any_log_line(stack, service_log, capfd):
     samples = [fields_of(event(p.name)) for p in webhook_events()]
     firsts = {}
     for form in samples:
@@ -112,7 +96,7 @@ def test_no_message_body_phone_number_or_name_reaches_any_log_line(stack, log_li
     counts = {sid: sum(1 for f in samples if dict(f)["From"] == sender) for sender, sid in firsts.items()}
     wait_for_cases(stack, counts, timeout_s=60)
     output = capfd.readouterr()
-    logs = log_lines.getvalue() + output.out + output.err
+    logs = service_log.getvalue() + output.out + output.err
     assert "job published" in logs and "job completed" in logs  # the flow did log
     for form in samples:
         f = FormParams(form)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 from datetime import timedelta
 
 import pytest
@@ -15,13 +13,8 @@ from support import event
 
 
 @pytest.fixture
-def log_records():
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{")]
-    logger.removeHandler(handler)
+def log_records(service_log):
+    return lambda: [json.loads(line) for line in service_log.getvalue().splitlines() if line.startswith("{")]
 
 
 def test_every_log_line_of_a_job_carries_job_message_and_case_ids(

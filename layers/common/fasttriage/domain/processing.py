@@ -20,7 +20,7 @@ from typing import Protocol
 
 from fasttriage.domain import redflags
 from fasttriage.domain.followup import Messenger, OutboundLog, send_follow_up
-from fasttriage.domain.media import MediaFetcher, store_media
+from fasttriage.domain.media import MediaFetcher, StoredObjectLike, store_media
 from fasttriage.domain.models import (
     Assessment,
     CaseRecord,
@@ -60,13 +60,6 @@ class CaseRepository(Protocol):
 
 class PatientTombstones(Protocol):
     def erased_at(self, patient_key: str) -> datetime | None: ...
-
-
-class StoredObjectLike(Protocol):
-    @property
-    def key(self) -> str: ...
-    @property
-    def version_id(self) -> str | None: ...
 
 
 class ObjectStore(Protocol):
