@@ -982,3 +982,10 @@ def test_webhook_keeps_lambda_tracing_and_makes_the_xray_sdk_opt_in(resources, t
     assert template["Parameters"]["WebhookSdkTracing"]["Default"] == "false"
     tracing = webhook.get("Tracing") or template["Globals"]["Function"]["Tracing"]
     assert tracing == "Active"
+
+
+# --------------------------------------------------------------------------------- issue 13: hardening
+def test_lambdas_never_capture_responses_or_errors_as_trace_metadata(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
