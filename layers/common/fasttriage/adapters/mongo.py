@@ -315,6 +315,14 @@ class MongoRepository(DoctorsQueue):
             raise RepositoryError("erasure failed") from exc
         return sorted(set(ids))
 
+    def erase_case(self, summary_id: str) -> None:
+        """Deletes one case and its messages (a job that raced an erasure sweeps what it stored)."""
+        try:
+            self.messages.delete_many({"summary_id": summary_id})
+            self.summaries.delete_one({"_id": summary_id})
+        except PyMongoError as exc:
+            raise RepositoryError("erasure failed") from exc
+
     def get(self, summary_id: str) -> CaseRecord | None:
         try:
             doc = self.summaries.find_one({"_id": summary_id})

