@@ -106,3 +106,30 @@ def test_a_message_after_the_erasure_is_processed_and_kept(ports, mongo_db):
     later = run(job(2, T0 + timedelta(minutes=2)), ports)
     assert later.skipped is None and later.version == 1
     assert [m["_id"] for m in mongo_db["messages"].find({})] == [job(2, T0).message.message_sid]
+
+
+# --- 13.5: replay after erasure ----------------------------------------------------------------------------
+
+
+def test_a_replayed_message_after_the_erasure_is_refused(ports, mongo_db, s3, bucket):
+    run(job(1, T0), ports)
+    erase_now(ports, T0 + timedelta(minutes=1))
+    replayed = run(job(1, T0 + timedelta(minutes=5)), ports)  # the same signed request, stamped at receipt
+    assert replayed.skipped
+    assert_nothing_left(mongo_db, s3, bucket)
+
+
+def test_twilios_late_retry_of_a_message_queued_before_the_erasure_is_refused(ports, mongo_db, s3, bucket):
+    run(job(1, T0), ports)
+    erase_now(ports, T0 + timedelta(minutes=1))
+    assert run(job(2, T0 + timedelta(seconds=30)), ports).skipped  # in the queue when the erasure came
+    assert run(job(2, T0 + timedelta(minutes=3)), ports).skipped  # Twilio retries it after the erasure
+    assert_nothing_left(mongo_db, s3, bucket)
+
+
+def test_the_tombstone_keeps_only_hashes_of_message_sids(ports, mongo_db):
+    run(job(1, T0), ports)
+    erase_now(ports, T0 + timedelta(minutes=1))
+    [tombstone] = mongo_db["patients"].find({})
+    sid = job(1, T0).message.message_sid
+    assert len(tombstone["erased_messages"]) == 1 and sid not in str(tombstone)

@@ -315,6 +315,12 @@ class MongoRepository(DoctorsQueue):
             raise RepositoryError("erasure failed") from exc
         return sorted(set(ids))
 
+    def message_sids(self, patient_key: str) -> list[str]:
+        try:
+            return [str(d["_id"]) for d in self.messages.find({"patient_key": patient_key}, {"_id": 1})]
+        except PyMongoError as exc:
+            raise RepositoryError("message lookup failed") from exc
+
     def erase_case(self, summary_id: str) -> None:
         """Deletes one case and its messages (a job that raced an erasure sweeps what it stored)."""
         try:
@@ -382,6 +388,24 @@ class MongoPatients:
             )
         except PyMongoError as exc:
             raise RepositoryError("patient registry failed") from exc
+
+    def remember_erased_messages(self, patient_key: str, message_ids: list[str]) -> None:
+        """Keeps the hashed MessageSids of erased messages on the patient's tombstone (no text, no number)."""
+        if not message_ids:
+            return
+        try:
+            self.patients.update_one(
+                {"_id": patient_key}, {"$addToSet": {"erased_messages": {"$each": message_ids}}}, upsert=True
+            )
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+
+    def is_erased_message(self, patient_key: str, message_id: str) -> bool:
+        try:
+            doc = self.patients.find_one({"_id": patient_key, "erased_messages": message_id}, {"_id": 1})
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+        return doc is not None
 
     def erased_at(self, patient_key: str) -> datetime | None:
         try:

@@ -43,6 +43,7 @@ class CaseRepository(Protocol):
     def get(self, summary_id: str) -> CaseRecord | None: ...
     def erase_patient(self, patient_key: str) -> list[str]: ...
     def erase_case(self, summary_id: str) -> None: ...
+    def message_sids(self, patient_key: str) -> list[str]: ...
     def set_media(self, message_sid: str, media: list[StoredMedia]) -> None: ...
     def save_summary(
         self,
@@ -61,6 +62,8 @@ class CaseRepository(Protocol):
 
 class PatientTombstones(Protocol):
     def erased_at(self, patient_key: str) -> datetime | None: ...
+    def remember_erased_messages(self, patient_key: str, message_ids: list[str]) -> None: ...
+    def is_erased_message(self, patient_key: str, message_id: str) -> bool: ...
 
 
 class ObjectStore(Protocol):
@@ -101,6 +104,9 @@ class ErasureOutcome:
 
 def erase_patient(job: TriageJob, ports: Ports) -> ErasureOutcome:
     """Deletes the patient's messages, cases and every S3 object version under their cases. Idempotent."""
+    # Remembered first (hashed): a replay of any of these messages, or Twilio's late retry, is refused later.
+    known = [erased_message_id(sid) for sid in ports.repository.message_sids(job.patient_key)]
+    ports.patients.remember_erased_messages(job.patient_key, known)
     ids = ports.repository.erase_patient(job.patient_key)
     objects = sum(ports.store.delete_case(summary_id) for summary_id in ids)  # reports, raw JSON and media
     if ports.outbound is not None:
@@ -139,6 +145,7 @@ def process_job(
 ) -> Outcome:
     repository, store = ports.repository, ports.store
     if _erased_after(job, ports):
+        ports.patients.remember_erased_messages(job.patient_key, [erased_message_id(job.message.message_sid)])
         return _ERASED
     message_sid = job.message.message_sid
     candidate = repository.open_session(
@@ -166,7 +173,7 @@ def process_job(
             )
     if job.message.media and ports.media is not None:
         if _erased_after(job, ports):  # erasure checks: before every write (issue 13.3)
-            return _sweep(summary_id, ports)
+            return _sweep(summary_id, ports, job)
         results = store_media(job, summary_id, ports.media, store, retry_transient=not last_attempt)
         repository.set_media(message_sid, results)
         messages = repository.conversation(summary_id)
@@ -191,7 +198,7 @@ def process_job(
         )
     )
     if _erased_after(job, ports):  # the erasure may have come while the summarizer ran
-        return _sweep(summary_id, ports)
+        return _sweep(summary_id, ports, job)
     stored = store.put(f"triage/{summary_id}/report.pdf", pdf, "application/pdf")
     raw = {
         "summary_id": summary_id,
@@ -201,7 +208,7 @@ def process_job(
         "generated_at": generated_at.isoformat(),
     }
     if _erased_after(job, ports):
-        return _sweep(summary_id, ports)
+        return _sweep(summary_id, ports, job)
     store.put(f"triage/{summary_id}/raw.json", json.dumps(raw).encode(), "application/json")
     report = ReportRef(
         version=version,
@@ -211,7 +218,7 @@ def process_job(
         urgency=summary.urgency,
     )
     if _erased_after(job, ports):
-        return _sweep(summary_id, ports)
+        return _sweep(summary_id, ports, job)
     repository.save_summary(
         summary_id=summary_id,
         job=job,
@@ -224,7 +231,7 @@ def process_job(
         now=generated_at,
     )
     if _erased_after(job, ports):  # erased (and swept) while we wrote: sweep once more
-        return _sweep(summary_id, ports)
+        return _sweep(summary_id, ports, job)
     follow_up = _follow_up(job, summary_id, summary, messages, ports, follow_up_enabled, now)
     return Outcome(
         summary_id=summary_id,
@@ -242,17 +249,28 @@ _ERASED = Outcome(
 )
 
 
+def erased_message_id(message_sid: str) -> str:
+    """What is kept of an erased message: a hash of its MessageSid, enough to recognise a replay."""
+    return hashlib.sha256(f"erased-message:{message_sid}".encode()).hexdigest()
+
+
 def _erased_after(job: TriageJob, ports: Ports) -> bool:
-    """True when the patient asked for erasure after this message arrived (their tombstone is newer)."""
+    """True when the patient asked for erasure after this message arrived (their tombstone is newer), or when
+    this message was erased before (a replayed request or a late retry is stamped after the erasure)."""
     erased_at = ports.patients.erased_at(job.patient_key)
-    return erased_at is not None and job.received_at <= erased_at
+    if erased_at is None:
+        return False
+    if job.received_at <= erased_at:
+        return True
+    return ports.patients.is_erased_message(job.patient_key, erased_message_id(job.message.message_sid))
 
 
-def _sweep(summary_id: str, ports: Ports) -> Outcome:
+def _sweep(summary_id: str, ports: Ports, job: TriageJob) -> Outcome:
     """Removes what this job stored before it saw the erasure: the case (its messages) and its S3 objects.
 
     Messages sent after the erasure belong to a new case epoch, hence to another case: nothing else is touched.
     """
+    ports.patients.remember_erased_messages(job.patient_key, [erased_message_id(job.message.message_sid)])
     ports.repository.erase_case(summary_id)
     ports.store.delete_case(summary_id)
     return _ERASED
