@@ -133,3 +133,60 @@ def test_the_tombstone_keeps_only_hashes_of_message_sids(ports, mongo_db):
     [tombstone] = mongo_db["patients"].find({})
     sid = job(1, T0).message.message_sid
     assert len(tombstone["erased_messages"]) == 1 and sid not in str(tombstone)
+
+
+# --- 13.4: dead-letter and delay queues ---------------------------------------------------------------------
+
+
+def test_erasure_removes_the_patients_dead_and_delayed_jobs_and_logs_the_count(
+    ports, broker_url, queue_name, service_log
+):
+    import json
+
+    import pika
+
+    from fasttriage.adapters.consumer import Delivery
+    from fasttriage.adapters.deadletters import ParkedJobs
+    from fasttriage.adapters.rabbitmq import Topology
+    from fasttriage.worker import JobRunner
+
+    topology = Topology(queue_name)
+    longest_delay = topology.delay_for(len(topology.retry_delays_s))  # 600 s: cannot expire mid-test
+    other = job(7, T0).model_copy(update={"patient_key": "cd" * 32})
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+    channel = connection.channel()
+    topology.declare(channel)
+    channel.confirm_delivery()
+    for queue, parked in [
+        (topology.dead, job(1, T0)),
+        (topology.dead, other),
+        (topology.dead, job(2, T0)),
+        (longest_delay, job(3, T0)),
+        (longest_delay, other),
+    ]:
+        channel.basic_publish("", queue, parked.model_dump_json().encode())
+    channel.basic_publish("", topology.dead, b"not a job")
+
+    runner = JobRunner(
+        ports=Ports(
+            ports.repository,
+            ports.patients,
+            ports.summarizer,
+            ports.store,
+            parked=ParkedJobs(lambda: broker_url, queue_name),
+        ),
+        session_timeout=timedelta(hours=4),
+    )
+    erasure = job(9, T0 + timedelta(minutes=1), JobKind.ERASE)
+    runner(Delivery(erasure.model_dump_json().encode(), queue_name, 1, False, erasure.job_id))
+
+    left = {}
+    for queue in (topology.dead, longest_delay):
+        left[queue] = []
+        while (got := channel.basic_get(queue, auto_ack=True))[0] is not None:
+            body = got[2]
+            left[queue].append(json.loads(body)["patient_key"] if body.startswith(b"{") else body.decode())
+    connection.close()
+    assert left == {topology.dead: ["cd" * 32, "not a job"], longest_delay: ["cd" * 32]}
+    [line] = [json.loads(x) for x in service_log.getvalue().splitlines() if "patient data erased" in x]
+    assert line["parked_jobs_removed"] == 3

@@ -21,7 +21,7 @@ from fasttriage.adapters.consumer import Decision, Delivery, RabbitConsumer, Ver
 from fasttriage.config import Settings
 from fasttriage.domain.errors import PermanentError
 from fasttriage.domain.models import JobKind, TriageJob
-from fasttriage.domain.processing import Ports, erase_patient, process_job
+from fasttriage.domain.processing import ParkedJobs, Ports, erase_patient, process_job
 from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
 from fasttriage.observability import logger, mask_name, mask_phone, metrics
 
@@ -68,7 +68,12 @@ class JobRunner:
         try:
             if job.kind is JobKind.ERASE:
                 erased = erase_patient(job, self.ports)
-                logger.info("patient data erased", cases=erased.cases, objects=erased.objects)
+                logger.info(
+                    "patient data erased",
+                    cases=erased.cases,
+                    objects=erased.objects,
+                    parked_jobs_removed=erased.parked_jobs,
+                )
                 metrics.add_metric(name="erasures_completed", unit="Count", value=1)
                 return Verdict(Decision.ACK)
             outcome = process_job(
@@ -136,7 +141,12 @@ def build_summarizer(settings: Settings) -> Summarizer:
 
 
 def build_runner(
-    settings: Settings, *, mongo_db: Any = None, s3: Any = None, twilio_outbound: bool = True
+    settings: Settings,
+    *,
+    mongo_db: Any = None,
+    s3: Any = None,
+    twilio_outbound: bool = True,
+    parked: ParkedJobs | None = None,
 ) -> JobRunner:
     """The production runner. `twilio_outbound=False` (the local stack) turns off media downloads and
     follow-up messages, which need Twilio's API."""
@@ -172,6 +182,7 @@ def build_runner(
         media=media,
         messenger=messenger,
         outbound=outbound,
+        parked=parked,
     )
     return JobRunner(
         ports=ports,
@@ -203,10 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.health:
         return health_check(settings.worker_health_file)
 
+    from fasttriage.adapters.deadletters import ParkedJobs as ParkedQueues
     from fasttriage.adapters.secrets import Secrets, amqp_url
 
-    runner = build_runner(settings)
     secrets = Secrets(settings)
+    runner = build_runner(
+        settings, parked=ParkedQueues(lambda: amqp_url(settings, secrets), settings.queue_name)
+    )
 
     def settled(delivery: Delivery, verdict: Verdict) -> None:
         """One EMF document per job: what the runner counted plus how the broker side settled it."""

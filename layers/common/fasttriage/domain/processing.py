@@ -71,6 +71,12 @@ class ObjectStore(Protocol):
     def delete_case(self, summary_id: str) -> int: ...
 
 
+class ParkedJobs(Protocol):
+    """Jobs waiting outside the job queues (dead letters, delayed retries)."""
+
+    def remove_patient(self, patient_key: str) -> int: ...
+
+
 @dataclass(frozen=True)
 class Ports:
     """Everything a job touches outside pure Python. Media and follow-ups are off when their port is None."""
@@ -82,6 +88,7 @@ class Ports:
     media: MediaFetcher | None = None
     messenger: Messenger | None = None
     outbound: OutboundLog | None = None
+    parked: ParkedJobs | None = None  # erasure also removes the patient's dead-lettered and delayed jobs
 
 
 @dataclass(frozen=True)
@@ -100,10 +107,12 @@ class Outcome:
 class ErasureOutcome:
     cases: int
     objects: int
+    parked_jobs: int = 0  # removed from the dead-letter and delay queues
 
 
 def erase_patient(job: TriageJob, ports: Ports) -> ErasureOutcome:
-    """Deletes the patient's messages, cases and every S3 object version under their cases. Idempotent."""
+    """Deletes the patient's messages, cases, every S3 object version under their cases and their parked jobs.
+    Idempotent."""
     # Remembered first (hashed): a replay of any of these messages, or Twilio's late retry, is refused later.
     known = [erased_message_id(sid) for sid in ports.repository.message_sids(job.patient_key)]
     ports.patients.remember_erased_messages(job.patient_key, known)
@@ -111,7 +120,8 @@ def erase_patient(job: TriageJob, ports: Ports) -> ErasureOutcome:
     objects = sum(ports.store.delete_case(summary_id) for summary_id in ids)  # reports, raw JSON and media
     if ports.outbound is not None:
         ports.outbound.erase_patient(job.patient_key)
-    return ErasureOutcome(cases=len(ids), objects=objects)
+    parked = ports.parked.remove_patient(job.patient_key) if ports.parked is not None else 0
+    return ErasureOutcome(cases=len(ids), objects=objects, parked_jobs=parked)
 
 
 def new_summary_id(first_message_sid: str) -> str:
