@@ -68,7 +68,10 @@ def without_phi_in_errors(handler: F) -> F:
                 f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
                 for f in traceback.extract_tb(exc.__traceback__)
             ]
-            logger.error("unhandled error", error=type(exc).__name__, frames=frames[-12:])
+            from fasttriage.config import ConfigurationError  # its text names a setting, never a value
+
+            detail = str(exc) if isinstance(exc, ConfigurationError) else None
+            logger.error("unhandled error", error=type(exc).__name__, detail=detail, frames=frames[-12:])
             raise UnhandledError(type(exc).__name__) from None
 
     return guarded  # type: ignore[return-value]

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 
 from fasttriage.adapters.consumer import Decision, Delivery, RabbitConsumer, Verdict
-from fasttriage.config import Settings
+from fasttriage.config import ConfigurationError, Settings, is_placeholder
 from fasttriage.domain.errors import PermanentError
 from fasttriage.domain.models import JobKind, TriageJob
 from fasttriage.domain.processing import ParkedJobs, Ports, erase_patient, process_job
@@ -122,15 +122,16 @@ def build_summarizer(settings: Settings) -> Summarizer:
     def fallback_used(reason: str, error: Exception | None) -> None:
         logger.warning("llm fallback", reason=reason, error=type(error).__name__ if error else None)
 
-    if not (settings.watsonx_api_key and settings.watsonx_project_id and settings.watsonx_url):
+    key, project = settings.watsonx_api_key, settings.watsonx_project_id
+    if not (key and project and settings.watsonx_url) or is_placeholder(key) or is_placeholder(project):
         logger.warning("no watsonx credentials: every summary is the deterministic fallback")
         return SafeSummarizer(None, DeterministicSummarizer())
     from fasttriage.adapters.watsonx import WatsonxCredentials, WatsonxSummarizer
 
     credentials = WatsonxCredentials(
-        api_key=SecretStr(settings.watsonx_api_key),
+        api_key=SecretStr(key),
         url=settings.watsonx_url,
-        project_id=settings.watsonx_project_id,
+        project_id=project,
         model_id=settings.watsonx_model_id,
     )
     llm = WatsonxSummarizer(
@@ -218,9 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     from fasttriage.adapters.secrets import Secrets, amqp_url
 
     secrets = Secrets(settings)
-    runner = build_runner(
-        settings, parked=ParkedQueues(lambda: amqp_url(settings, secrets), settings.queue_name)
-    )
+    try:  # every secret is read once here: a missing or placeholder secret stops the worker at start
+        amqp_url(settings, secrets)
+        runner = build_runner(
+            settings, parked=ParkedQueues(lambda: amqp_url(settings, secrets), settings.queue_name)
+        )
+    except ConfigurationError as exc:
+        logger.critical("worker refuses to start", problem=str(exc))
+        return 2
 
     def settled(delivery: Delivery, verdict: Verdict) -> None:
         """One EMF document per job: what the runner counted plus how the broker side settled it."""
