@@ -989,3 +989,11 @@ def test_lambdas_never_capture_responses_or_errors_as_trace_metadata(template):
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
     assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
+
+
+def test_group_names_hold_no_claim_separators(resources, template):
+    """API Gateway joins group names with commas (REST) or spaces in brackets (HTTP API): a name holding one of
+    those could pass for another group."""
+    names = [props(resources, n)["GroupName"] for n in of_type(resources, "AWS::Cognito::UserPoolGroup")]
+    names.append(env_of(resources, "PresignFunction", template)["DOCTORS_GROUP"])
+    assert names and all(re.fullmatch(r"[A-Za-z0-9_.-]+", name) for name in names)
