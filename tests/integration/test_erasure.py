@@ -190,3 +190,60 @@ def test_erasure_removes_the_patients_dead_and_delayed_jobs_and_logs_the_count(
     assert left == {topology.dead: ["cd" * 32, "not a job"], longest_delay: ["cd" * 32]}
     [line] = [json.loads(x) for x in service_log.getvalue().splitlines() if "patient data erased" in x]
     assert line["parked_jobs_removed"] == 3
+
+
+# --- 13.8: failed S3 deletes ---------------------------------------------------------------------------------
+
+
+class RefusingDeletes:
+    """The real (moto) S3 client, except that DeleteObjects reports the first `failures` calls' keys in Errors
+    (HTTP 200, as S3 does for a per-key failure such as AccessDenied)."""
+
+    def __init__(self, client: Any, failures: int) -> None:
+        self._client, self.failures, self.calls = client, failures, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def delete_objects(self, **kwargs: Any) -> dict:
+        self.calls += 1
+        if self.calls <= self.failures:
+            objects = kwargs["Delete"]["Objects"]
+            return {"Errors": [{**o, "Code": "AccessDenied", "Message": "Access Denied"} for o in objects]}
+        return self._client.delete_objects(**kwargs)
+
+
+def test_a_refused_s3_delete_is_retried_until_the_objects_are_gone(ports, mongo_db, s3, bucket):
+    outcome = run(job(1, T0), ports)
+    flaky = RefusingDeletes(s3, failures=1)
+    store = ReportStore(flaky, bucket, retry_pause_s=0)
+    assert store.delete_case(outcome.summary_id) == 2
+    assert flaky.calls == 2 and objects(s3, bucket) == []
+
+
+def test_an_erasure_whose_s3_delete_keeps_failing_is_retried_not_acked(ports, mongo_db, s3, bucket):
+    from fasttriage.adapters.consumer import Delivery
+    from fasttriage.domain.errors import ReportStoreError
+    from fasttriage.worker import Decision, JobRunner
+
+    outcome = run(job(1, T0), ports)
+    store = ReportStore(RefusingDeletes(s3, failures=99), bucket, retry_pause_s=0)
+    with pytest.raises(ReportStoreError, match="AccessDenied"):
+        store.delete_case(outcome.summary_id)
+
+    runner = JobRunner(
+        ports=Ports(ports.repository, ports.patients, ports.summarizer, store),
+        session_timeout=timedelta(hours=4),
+    )
+    erasure = job(9, T0 + timedelta(minutes=1), JobKind.ERASE)
+    verdict = runner(Delivery(erasure.model_dump_json().encode(), "q", 1, False, erasure.job_id))
+    assert verdict.decision is Decision.RETRY
+    assert sorted(objects(s3, bucket)) == [
+        f"triage/{outcome.summary_id}/raw.json",
+        f"triage/{outcome.summary_id}/report.pdf",
+    ]
+
+    runner.ports = ports  # the retry, once S3 deletes work again, still finds the case's objects
+    retried = runner(Delivery(erasure.model_dump_json().encode(), "q", 2, True, erasure.job_id))
+    assert retried.decision is Decision.ACK
+    assert_nothing_left(mongo_db, s3, bucket)

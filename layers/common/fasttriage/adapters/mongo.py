@@ -300,8 +300,8 @@ class MongoRepository(DoctorsQueue):
             raise RepositoryError("summary upsert failed") from exc
         return True
 
-    def erase_patient(self, patient_key: str) -> list[str]:
-        """Deletes every message and case of a patient; returns the case ids (for their S3 objects)."""
+    def case_ids(self, patient_key: str) -> list[str]:
+        """Every case id of a patient, from their cases and their messages (a case not saved yet)."""
         try:
             ids = [str(d["_id"]) for d in self.summaries.find({"patient_key": patient_key}, {"_id": 1})]
             ids += [
@@ -309,6 +309,14 @@ class MongoRepository(DoctorsQueue):
                 for d in self.messages.find({"patient_key": patient_key}, {"summary_id": 1})
                 if d["summary_id"] not in ids
             ]
+        except PyMongoError as exc:
+            raise RepositoryError("erasure failed") from exc
+        return sorted(set(ids))
+
+    def erase_patient(self, patient_key: str) -> list[str]:
+        """Deletes every message and case of a patient; returns the case ids (for their S3 objects)."""
+        ids = self.case_ids(patient_key)
+        try:
             self.messages.delete_many({"patient_key": patient_key})
             self.summaries.delete_many({"patient_key": patient_key})
         except PyMongoError as exc:
