@@ -271,7 +271,8 @@ def test_reports_bucket_is_versioned_and_tiers_down_after_parameterised_days(res
 
 
 def test_reports_bucket_refuses_requests_without_tls(resources):
-    (statement,) = props(resources, "ReportsBucketPolicy")["PolicyDocument"]["Statement"]
+    statements = props(resources, "ReportsBucketPolicy")["PolicyDocument"]["Statement"]
+    (statement,) = [s for s in statements if s["Sid"] == "DenyInsecureTransport"]
     assert statement["Effect"] == "Deny"
     assert statement["Principal"] == "*"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -997,3 +998,24 @@ def test_group_names_hold_no_claim_separators(resources, template):
     names = [props(resources, n)["GroupName"] for n in of_type(resources, "AWS::Cognito::UserPoolGroup")]
     names.append(env_of(resources, "PresignFunction", template)["DOCTORS_GROUP"])
     assert names and all(re.fullmatch(r"[A-Za-z0-9_.-]+", name) for name in names)
+
+
+def test_the_worker_encrypts_reports_with_the_data_key_and_the_bucket_refuses_anything_else(resources):
+    env = {e["Name"]: e["Value"] for e in container(resources)["Environment"]}
+    assert env["REPORTS_KMS_KEY_ID"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    denies = {
+        s["Sid"]: s
+        for s in props(resources, "ReportsBucketPolicy")["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Deny" and s["Action"] == "s3:PutObject"
+    }
+    assert denies["DenyPutsNotEncryptedWithKms"]["Condition"] == {
+        "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}
+    }
+    assert denies["DenyPutsWithAnotherKey"]["Condition"] == {
+        "StringNotEquals": {
+            "s3:x-amz-server-side-encryption-aws-kms-key-id": {"Fn::GetAtt": ["DataKey", "Arn"]}
+        }
+    }
+    for statement in denies.values():
+        assert statement["Principal"] == "*"
+        assert statement["Resource"] == {"Fn::Sub": "${ReportsBucket.Arn}/*"}

@@ -161,6 +161,9 @@ def build_runner(
     repository.ensure_indexes()
     if not settings.reports_bucket:
         raise SystemExit("REPORTS_BUCKET is not set")
+    if settings.stage != "local" and not settings.reports_kms_key_id:
+        # The bucket policy refuses any put not encrypted with the stack's key: fail at start, not per job.
+        raise ConfigurationError("REPORTS_KMS_KEY_ID is not set: reports must be encrypted with the data key")
     store = ReportStore(
         s3 or s3_client(settings.aws_endpoint_url), settings.reports_bucket, settings.reports_kms_key_id
     )
