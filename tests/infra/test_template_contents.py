@@ -383,14 +383,22 @@ def test_worker_service_waits_for_the_private_routes_and_broker_rules(resources)
     }
 
 
-def test_admin_task_runs_the_cli_with_the_worker_secrets_and_no_task_role(resources):
+def test_admin_task_runs_the_cli_with_the_broker_secret_only_and_no_task_role(resources):
     task = props(resources, "AdminTaskDefinition")
     (admin,) = task["ContainerDefinitions"]
     assert admin["EntryPoint"] == ["python", "-m", "fasttriage.cli"]
     assert admin["Image"] == {"Ref": "WorkerImageUri"}
     assert "TaskRoleArn" not in task, "dlq list/redrive only talk to the broker"
     assert admin["ReadonlyRootFilesystem"] is True
-    assert {s["Name"] for s in admin["Secrets"]} == {s["Name"] for s in container(resources)["Secrets"]}
+    assert {s["Name"] for s in admin["Secrets"]} == {"BROKER_USERNAME", "BROKER_PASSWORD"}
+    assert all("${BrokerSecret}" in s["ValueFrom"]["Fn::Sub"] for s in admin["Secrets"])
+    assert task["ExecutionRoleArn"] == {"Fn::GetAtt": ["AdminExecutionRole", "Arn"]}
+    (readable,) = [
+        s["Resource"]
+        for s in statements(props(resources, "AdminExecutionRole"))
+        if "secretsmanager:GetSecretValue" in as_list(s["Action"])
+    ]
+    assert readable == {"Ref": "BrokerSecret"}
     assert props(resources, "WorkerService")["TaskDefinition"] == {"Ref": "WorkerTaskDefinition"}
 
 
@@ -1019,3 +1027,25 @@ def test_the_worker_encrypts_reports_with_the_data_key_and_the_bucket_refuses_an
     for statement in denies.values():
         assert statement["Principal"] == "*"
         assert statement["Resource"] == {"Fn::Sub": "${ReportsBucket.Arn}/*"}
+
+
+def test_doctors_must_use_totp_and_no_password_flow_is_allowed(resources):
+    pool = props(resources, "DoctorsUserPool")
+    assert pool["MfaConfiguration"] == "ON" and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    flows = props(resources, "DoctorsUserPoolClient")["ExplicitAuthFlows"]
+    assert "ALLOW_USER_PASSWORD_AUTH" not in flows and "ALLOW_ADMIN_USER_PASSWORD_AUTH" not in flows
+    assert set(flows) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+
+
+def test_every_service_principal_on_the_data_key_is_held_to_this_account(resources):
+    for statement in props(resources, "DataKey")["KeyPolicy"]["Statement"]:
+        if "Service" not in statement["Principal"]:
+            continue
+        condition = json.dumps(statement.get("Condition", {}))
+        assert "AWS::AccountId" in condition, statement["Sid"]
+    (alarms,) = [
+        s
+        for s in props(resources, "DataKey")["KeyPolicy"]["Statement"]
+        if s["Sid"] == "CloudWatchAlarmsPublishToEncryptedTopic"
+    ]
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
