@@ -1049,3 +1049,81 @@ def test_every_service_principal_on_the_data_key_is_held_to_this_account(resourc
         if s["Sid"] == "CloudWatchAlarmsPublishToEncryptedTopic"
     ]
     assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+# --- bootstrap: one deploy role per GitHub environment, stack roles under a permissions boundary ---------------
+@pytest.fixture(scope="module")
+def bootstrap() -> dict[str, Any]:
+    return load_cfn(REPO / "infra" / "bootstrap.yaml")["Resources"]
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_each_deploy_role_trusts_only_its_own_github_environment_and_stack(bootstrap, stage):
+    role = bootstrap[f"GitHubDeployRole{stage.capitalize()}"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert set(trust["Condition"]) == {"StringEquals"}, "no wildcard (StringLike) subjects"
+    assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == {
+        "Fn::Sub": f"repo:${{GitHubOrg}}/${{GitHubRepo}}:environment:{stage}"
+    }
+    other = "prod" if stage == "dev" else "dev"
+    policy = json.dumps(role["Policies"])
+    assert f"stack/fasttriage-{stage}/" in policy and f"fasttriage-{other}" not in policy
+
+
+def test_the_cloudformation_role_creates_stack_roles_only_under_the_boundary(bootstrap):
+    cfn = bootstrap["CloudFormationExecutionRole"]["Properties"]
+    granting = {
+        "iam:CreateRole",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+    }
+    for statement in statements(cfn):
+        actions = set(as_list(statement["Action"]))
+        if statement["Effect"] == "Allow" and actions & granting:
+            assert statement["Condition"] == {
+                "StringEquals": {"iam:PermissionsBoundary": {"Ref": "StackRoleBoundary"}}
+            }
+    denied = {a for s in statements(cfn) if s["Effect"] == "Deny" for a in as_list(s["Action"])}
+    assert {
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+    } <= denied
+    boundary = bootstrap["StackRoleBoundary"]["Properties"]
+    assert boundary["ManagedPolicyName"] == "fasttriage-stack-boundary"
+    allowed = {a for s in boundary["PolicyDocument"]["Statement"] for a in as_list(s["Action"])}
+    assert not any(a.split(":")[0] in {"iam", "sts", "organizations", "account"} for a in allowed)
+
+
+def test_every_stack_role_carries_the_boundary_and_stays_inside_it(resources, template, bootstrap, samconfig):
+    from fnmatch import fnmatchcase
+
+    arn = {
+        "Fn::If": [
+            "HasPermissionsBoundary",
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${PermissionsBoundaryName}"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert template["Globals"]["Function"]["PermissionsBoundary"] == arn
+    for name in of_type(resources, "AWS::IAM::Role"):
+        assert props(resources, name)["PermissionsBoundary"] == arn, name
+    for section in ("default", "prod"):
+        overrides = samconfig[section]["deploy"]["parameters"]["parameter_overrides"]
+        assert "PermissionsBoundaryName=fasttriage-stack-boundary" in overrides.split()
+    allowed = [a for s in bootstrap["StackRoleBoundary"]["Properties"]["PolicyDocument"]["Statement"]
+               for a in as_list(s["Action"])]  # fmt: skip
+    # What SAM adds to each function role: basic execution, VPC access (VpcConfig), X-Ray (Tracing: Active).
+    sam_managed = ["logs:CreateLogGroup", "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+                   "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+                   "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+                   "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"]  # fmt: skip
+    used = set(sam_managed)
+    for name, body in resources.items():
+        if body["Type"] in ("AWS::IAM::Role", "AWS::Serverless::Function"):
+            for statement in statements(body.get("Properties", {})):
+                if statement.get("Effect") == "Allow":
+                    used.update(as_list(statement["Action"]))
+    outside = sorted(a for a in used if not any(fnmatchcase(a, pattern) for pattern in allowed))
+    assert outside == [], f"stack roles would lose these rights under the boundary: {outside}"
