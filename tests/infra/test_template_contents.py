@@ -1120,7 +1120,7 @@ def test_every_stack_role_carries_the_boundary_and_stays_inside_it(resources, te
                    "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
                    "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"]  # fmt: skip
     used = set(sam_managed)
-    for name, body in resources.items():
+    for body in resources.values():
         if body["Type"] in ("AWS::IAM::Role", "AWS::Serverless::Function"):
             for statement in statements(body.get("Properties", {})):
                 if statement.get("Effect") == "Allow":
