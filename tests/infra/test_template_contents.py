@@ -136,6 +136,7 @@ def test_broker_is_reachable_only_from_the_lambdas_and_the_worker_on_5671(resour
         props(resources, name)
         for name in of_type(resources, "AWS::EC2::SecurityGroupIngress")
         if props(resources, name)["GroupId"] == {"Ref": "BrokerSecurityGroup"}
+        and name != "BrokerIngressManagementFromAdmin"  # the management API: see the issue-13 tests
     ]
     assert {rule["SourceSecurityGroupId"]["Ref"] for rule in ingress_to_broker} == {
         "LambdaSecurityGroup",
@@ -339,8 +340,8 @@ def test_worker_environment_and_secrets_match_the_contract(resources, template):
     secrets = {item["Name"]: sub_text(item["ValueFrom"]) for item in worker["Secrets"]}
     assert secrets == {
         "MONGO_URI": "${MongoSecret}:uri::",
-        "BROKER_USERNAME": "${BrokerSecret}:username::",
-        "BROKER_PASSWORD": "${BrokerSecret}:password::",
+        "BROKER_USERNAME": "${BrokerConsumerSecret}:username::",
+        "BROKER_PASSWORD": "${BrokerConsumerSecret}:password::",
         "WATSONX_API_KEY": "${WatsonxSecret}:api_key::",
         "WATSONX_PROJECT_ID": "${WatsonxSecret}:project_id::",
         "WATSONX_URL": "${WatsonxSecret}:url::",
@@ -504,7 +505,7 @@ def test_webhook_function_matches_the_contract(resources, template):
     assert template["Parameters"]["QueueName"]["Default"] == QUEUE
     for variable, secret in {
         "TWILIO_SECRET_ARN": "TwilioSecret",
-        "BROKER_SECRET_ARN": "BrokerSecret",
+        "BROKER_SECRET_ARN": "BrokerPublisherSecret",
         "PSEUDONYM_KEY_SECRET_ARN": "PseudonymKeySecret",
         "MONGO_SECRET_ARN": "MongoSecret",
     }.items():
@@ -514,7 +515,8 @@ def test_webhook_function_matches_the_contract(resources, template):
     assert template["Parameters"]["PublicWebhookUrl"]["Default"] == ""
     (secrets,) = [s for s in statements(function) if s["Action"] == "secretsmanager:GetSecretValue"]
     assert secrets["Resource"] == [
-        {"Ref": name} for name in ("TwilioSecret", "BrokerSecret", "PseudonymKeySecret", "MongoSecret")
+        {"Ref": name}
+        for name in ("TwilioSecret", "BrokerPublisherSecret", "PseudonymKeySecret", "MongoSecret")
     ]
 
 
@@ -1127,3 +1129,50 @@ def test_every_stack_role_carries_the_boundary_and_stays_inside_it(resources, te
                     used.update(as_list(statement["Action"]))
     outside = sorted(a for a in used if not any(fnmatchcase(a, pattern) for pattern in allowed))
     assert outside == [], f"stack roles would lose these rights under the boundary: {outside}"
+
+
+def test_webhook_and_worker_use_their_own_broker_users_made_by_the_custom_resource(resources, template):
+    users = props(resources, "BrokerUsers")
+    assert resources["BrokerUsers"]["Type"] == "Custom::BrokerUsers"
+    assert users["ServiceToken"] == {"Fn::GetAtt": ["BrokerUsersFunction", "Arn"]}
+    assert (users["AdminSecretArn"], users["PublisherSecretArn"], users["ConsumerSecretArn"]) == (
+        {"Ref": "BrokerSecret"},
+        {"Ref": "BrokerPublisherSecret"},
+        {"Ref": "BrokerConsumerSecret"},
+    )
+    assert users["QueueName"] == {"Ref": "QueueName"}
+    assert props(resources, "BrokerUsersFunction")["CodeUri"] == "functions/broker_users/"
+    for name, username in (
+        ("BrokerPublisherSecret", "fasttriage-publisher"),
+        ("BrokerConsumerSecret", "fasttriage-consumer"),
+    ):
+        generated = props(resources, name)["GenerateSecretString"]
+        assert json.loads(generated["SecretStringTemplate"]) == {"username": username}
+        assert generated["ExcludePunctuation"] is True and generated["PasswordLength"] >= 32
+    assert env_of(resources, "WebhookFunction", template)["BROKER_SECRET_ARN"] == {
+        "Ref": "BrokerPublisherSecret"
+    }
+    # Only the administrator secret's holders: the custom resource, the broker itself and the admin task.
+    holders = [
+        n
+        for n, body in resources.items()
+        if "BrokerSecret}" in json.dumps(body) or '"BrokerSecret"' in json.dumps(body)
+    ]
+    assert sorted(holders) == [
+        "AdminExecutionRole",
+        "AdminTaskDefinition",
+        "Broker",
+        "BrokerUsers",
+        "BrokerUsersFunction",
+    ]
+    assert "BrokerUsers" in resources["WorkerService"]["DependsOn"]
+    # The management API (HTTPS) is open to the custom resource's own security group only.
+    rule = props(resources, "BrokerIngressManagementFromAdmin")
+    assert (rule["FromPort"], rule["ToPort"], rule["SourceSecurityGroupId"]) == (
+        443,
+        443,
+        {"Ref": "BrokerAdminSecurityGroup"},
+    )
+    assert props(resources, "BrokerUsersFunction")["VpcConfig"]["SecurityGroupIds"] == [
+        {"Ref": "BrokerAdminSecurityGroup"}
+    ]
