@@ -14,10 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pika
 import pytest
-from moto import mock_aws
 from pika.exceptions import ChannelClosedByBroker
 from private_rabbit import PrivateRabbit
 
@@ -45,28 +43,16 @@ def rabbit() -> Iterator[PrivateRabbit]:
 
 
 @pytest.fixture
-def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    from aws_lambda_powertools.utilities import parameters
+def secrets(secretsmanager: Any) -> dict[str, str]:
+    def create(name: str, value: dict[str, str]) -> str:
+        return str(secretsmanager.create_secret(Name=name, SecretString=json.dumps(value))["ARN"])
 
-    parameters.clear_caches()
-    with mock_aws():
-        sm = boto3.client("secretsmanager", region_name="us-east-1")
-
-        def create(name: str, value: dict[str, str]) -> str:
-            return str(sm.create_secret(Name=name, SecretString=json.dumps(value))["ARN"])
-
-        yield {
-            "AdminSecretArn": create("admin", {"username": "guest", "password": "guest"}),
-            "PublisherSecretArn": create("publisher", PUBLISHER),
-            "ConsumerSecretArn": create("consumer", CONSUMER),
-            "RenamedConsumerSecretArn": create(
-                "consumer2", {**CONSUMER, "username": "fasttriage-consumer-2"}
-            ),
-        }
-    parameters.clear_caches()
+    return {
+        "AdminSecretArn": create("admin", {"username": "guest", "password": "guest"}),
+        "PublisherSecretArn": create("publisher", PUBLISHER),
+        "ConsumerSecretArn": create("consumer", CONSUMER),
+        "RenamedConsumerSecretArn": create("consumer2", {**CONSUMER, "username": "fasttriage-consumer-2"}),
+    }
 
 
 def cfn_event(

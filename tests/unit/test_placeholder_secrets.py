@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import mongomock
 import pytest
-from moto import mock_aws
 
 from fasttriage.config import ConfigurationError, Settings, is_placeholder
 from fasttriage.local.events import fields_of, signed_webhook_event
 from support import event
 
 TEMPLATE_TWILIO_SECRET = {"account_sid": "REPLACE_ME", "auth_token": "REPLACE_ME", "previous_auth_token": ""}
-
-
-@pytest.fixture
-def secretsmanager(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    from aws_lambda_powertools.utilities import parameters
-
-    parameters.clear_caches()
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name="us-east-1")
-    parameters.clear_caches()
 
 
 def secret(client, name: str, value: dict) -> str:
