@@ -19,7 +19,7 @@ from fasttriage.config import Settings
 from fasttriage.domain import cases
 from fasttriage.domain.errors import InvalidRequest, NotFound, TransientError
 from fasttriage.http import error_response
-from fasttriage.observability import logger, metrics, tracer
+from fasttriage.observability import logger, metrics, tracer, without_phi_in_errors
 from fasttriage.wiring import DoctorsDependencies
 
 settings = Settings.from_env()
@@ -134,7 +134,8 @@ def unavailable(exc: TransientError) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)  # no PHI in X-Ray
 @metrics.log_metrics
+@without_phi_in_errors
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

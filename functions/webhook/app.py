@@ -24,7 +24,7 @@ from fasttriage.domain.errors import (
     UnsupportedMediaType,
 )
 from fasttriage.http import error_response
-from fasttriage.observability import logger, metrics, tracer
+from fasttriage.observability import logger, metrics, tracer, without_phi_in_errors
 from fasttriage.wiring import WebhookDependencies
 
 settings = Settings.from_env()
@@ -106,8 +106,9 @@ http_app.include_router(router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)  # no PHI in X-Ray
 @metrics.log_metrics
+@without_phi_in_errors
 def handler(event: dict, context: LambdaContext) -> dict:
     app = http_app if event.get("version") == "2.0" else rest_app
     return app.resolve(event, context)

@@ -136,6 +136,7 @@ def test_broker_is_reachable_only_from_the_lambdas_and_the_worker_on_5671(resour
         props(resources, name)
         for name in of_type(resources, "AWS::EC2::SecurityGroupIngress")
         if props(resources, name)["GroupId"] == {"Ref": "BrokerSecurityGroup"}
+        and name != "BrokerIngressManagementFromAdmin"  # the management API: see the issue-13 tests
     ]
     assert {rule["SourceSecurityGroupId"]["Ref"] for rule in ingress_to_broker} == {
         "LambdaSecurityGroup",
@@ -271,7 +272,8 @@ def test_reports_bucket_is_versioned_and_tiers_down_after_parameterised_days(res
 
 
 def test_reports_bucket_refuses_requests_without_tls(resources):
-    (statement,) = props(resources, "ReportsBucketPolicy")["PolicyDocument"]["Statement"]
+    statements = props(resources, "ReportsBucketPolicy")["PolicyDocument"]["Statement"]
+    (statement,) = [s for s in statements if s["Sid"] == "DenyInsecureTransport"]
     assert statement["Effect"] == "Deny"
     assert statement["Principal"] == "*"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -338,8 +340,8 @@ def test_worker_environment_and_secrets_match_the_contract(resources, template):
     secrets = {item["Name"]: sub_text(item["ValueFrom"]) for item in worker["Secrets"]}
     assert secrets == {
         "MONGO_URI": "${MongoSecret}:uri::",
-        "BROKER_USERNAME": "${BrokerSecret}:username::",
-        "BROKER_PASSWORD": "${BrokerSecret}:password::",
+        "BROKER_USERNAME": "${BrokerConsumerSecret}:username::",
+        "BROKER_PASSWORD": "${BrokerConsumerSecret}:password::",
         "WATSONX_API_KEY": "${WatsonxSecret}:api_key::",
         "WATSONX_PROJECT_ID": "${WatsonxSecret}:project_id::",
         "WATSONX_URL": "${WatsonxSecret}:url::",
@@ -382,14 +384,22 @@ def test_worker_service_waits_for_the_private_routes_and_broker_rules(resources)
     }
 
 
-def test_admin_task_runs_the_cli_with_the_worker_secrets_and_no_task_role(resources):
+def test_admin_task_runs_the_cli_with_the_broker_secret_only_and_no_task_role(resources):
     task = props(resources, "AdminTaskDefinition")
     (admin,) = task["ContainerDefinitions"]
     assert admin["EntryPoint"] == ["python", "-m", "fasttriage.cli"]
     assert admin["Image"] == {"Ref": "WorkerImageUri"}
     assert "TaskRoleArn" not in task, "dlq list/redrive only talk to the broker"
     assert admin["ReadonlyRootFilesystem"] is True
-    assert {s["Name"] for s in admin["Secrets"]} == {s["Name"] for s in container(resources)["Secrets"]}
+    assert {s["Name"] for s in admin["Secrets"]} == {"BROKER_USERNAME", "BROKER_PASSWORD"}
+    assert all("${BrokerSecret}" in s["ValueFrom"]["Fn::Sub"] for s in admin["Secrets"])
+    assert task["ExecutionRoleArn"] == {"Fn::GetAtt": ["AdminExecutionRole", "Arn"]}
+    (readable,) = [
+        s["Resource"]
+        for s in statements(props(resources, "AdminExecutionRole"))
+        if "secretsmanager:GetSecretValue" in as_list(s["Action"])
+    ]
+    assert readable == {"Ref": "BrokerSecret"}
     assert props(resources, "WorkerService")["TaskDefinition"] == {"Ref": "WorkerTaskDefinition"}
 
 
@@ -495,7 +505,7 @@ def test_webhook_function_matches_the_contract(resources, template):
     assert template["Parameters"]["QueueName"]["Default"] == QUEUE
     for variable, secret in {
         "TWILIO_SECRET_ARN": "TwilioSecret",
-        "BROKER_SECRET_ARN": "BrokerSecret",
+        "BROKER_SECRET_ARN": "BrokerPublisherSecret",
         "PSEUDONYM_KEY_SECRET_ARN": "PseudonymKeySecret",
         "MONGO_SECRET_ARN": "MongoSecret",
     }.items():
@@ -505,7 +515,8 @@ def test_webhook_function_matches_the_contract(resources, template):
     assert template["Parameters"]["PublicWebhookUrl"]["Default"] == ""
     (secrets,) = [s for s in statements(function) if s["Action"] == "secretsmanager:GetSecretValue"]
     assert secrets["Resource"] == [
-        {"Ref": name} for name in ("TwilioSecret", "BrokerSecret", "PseudonymKeySecret", "MongoSecret")
+        {"Ref": name}
+        for name in ("TwilioSecret", "BrokerPublisherSecret", "PseudonymKeySecret", "MongoSecret")
     ]
 
 
@@ -982,3 +993,186 @@ def test_webhook_keeps_lambda_tracing_and_makes_the_xray_sdk_opt_in(resources, t
     assert template["Parameters"]["WebhookSdkTracing"]["Default"] == "false"
     tracing = webhook.get("Tracing") or template["Globals"]["Function"]["Tracing"]
     assert tracing == "Active"
+
+
+# --------------------------------------------------------------------------------- issue 13: hardening
+def test_lambdas_never_capture_responses_or_errors_as_trace_metadata(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
+
+
+def test_group_names_hold_no_claim_separators(resources, template):
+    """API Gateway joins group names with commas (REST) or spaces in brackets (HTTP API): a name holding one of
+    those could pass for another group."""
+    names = [props(resources, n)["GroupName"] for n in of_type(resources, "AWS::Cognito::UserPoolGroup")]
+    names.append(env_of(resources, "PresignFunction", template)["DOCTORS_GROUP"])
+    assert names and all(re.fullmatch(r"[A-Za-z0-9_.-]+", name) for name in names)
+
+
+def test_the_worker_encrypts_reports_with_the_data_key_and_the_bucket_refuses_anything_else(resources):
+    env = {e["Name"]: e["Value"] for e in container(resources)["Environment"]}
+    assert env["REPORTS_KMS_KEY_ID"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    denies = {
+        s["Sid"]: s
+        for s in props(resources, "ReportsBucketPolicy")["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Deny" and s["Action"] == "s3:PutObject"
+    }
+    assert denies["DenyPutsNotEncryptedWithKms"]["Condition"] == {
+        "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}
+    }
+    assert denies["DenyPutsWithAnotherKey"]["Condition"] == {
+        "StringNotEquals": {
+            "s3:x-amz-server-side-encryption-aws-kms-key-id": {"Fn::GetAtt": ["DataKey", "Arn"]}
+        }
+    }
+    for statement in denies.values():
+        assert statement["Principal"] == "*"
+        assert statement["Resource"] == {"Fn::Sub": "${ReportsBucket.Arn}/*"}
+
+
+def test_doctors_must_use_totp_and_no_password_flow_is_allowed(resources):
+    pool = props(resources, "DoctorsUserPool")
+    assert pool["MfaConfiguration"] == "ON" and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    flows = props(resources, "DoctorsUserPoolClient")["ExplicitAuthFlows"]
+    assert "ALLOW_USER_PASSWORD_AUTH" not in flows and "ALLOW_ADMIN_USER_PASSWORD_AUTH" not in flows
+    assert set(flows) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+
+
+def test_every_service_principal_on_the_data_key_is_held_to_this_account(resources):
+    for statement in props(resources, "DataKey")["KeyPolicy"]["Statement"]:
+        if "Service" not in statement["Principal"]:
+            continue
+        condition = json.dumps(statement.get("Condition", {}))
+        assert "AWS::AccountId" in condition, statement["Sid"]
+    (alarms,) = [
+        s
+        for s in props(resources, "DataKey")["KeyPolicy"]["Statement"]
+        if s["Sid"] == "CloudWatchAlarmsPublishToEncryptedTopic"
+    ]
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+# --- bootstrap: one deploy role per GitHub environment, stack roles under a permissions boundary ---------------
+@pytest.fixture(scope="module")
+def bootstrap() -> dict[str, Any]:
+    return load_cfn(REPO / "infra" / "bootstrap.yaml")["Resources"]
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_each_deploy_role_trusts_only_its_own_github_environment_and_stack(bootstrap, stage):
+    role = bootstrap[f"GitHubDeployRole{stage.capitalize()}"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert set(trust["Condition"]) == {"StringEquals"}, "no wildcard (StringLike) subjects"
+    assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == {
+        "Fn::Sub": f"repo:${{GitHubOrg}}/${{GitHubRepo}}:environment:{stage}"
+    }
+    other = "prod" if stage == "dev" else "dev"
+    policy = json.dumps(role["Policies"])
+    assert f"stack/fasttriage-{stage}/" in policy and f"fasttriage-{other}" not in policy
+
+
+def test_the_cloudformation_role_creates_stack_roles_only_under_the_boundary(bootstrap):
+    cfn = bootstrap["CloudFormationExecutionRole"]["Properties"]
+    granting = {
+        "iam:CreateRole",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+    }
+    for statement in statements(cfn):
+        actions = set(as_list(statement["Action"]))
+        if statement["Effect"] == "Allow" and actions & granting:
+            assert statement["Condition"] == {
+                "StringEquals": {"iam:PermissionsBoundary": {"Ref": "StackRoleBoundary"}}
+            }
+    denied = {a for s in statements(cfn) if s["Effect"] == "Deny" for a in as_list(s["Action"])}
+    assert {
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+    } <= denied
+    boundary = bootstrap["StackRoleBoundary"]["Properties"]
+    assert boundary["ManagedPolicyName"] == "fasttriage-stack-boundary"
+    allowed = {a for s in boundary["PolicyDocument"]["Statement"] for a in as_list(s["Action"])}
+    assert not any(a.split(":")[0] in {"iam", "sts", "organizations", "account"} for a in allowed)
+
+
+def test_every_stack_role_carries_the_boundary_and_stays_inside_it(resources, template, bootstrap, samconfig):
+    from fnmatch import fnmatchcase
+
+    arn = {
+        "Fn::If": [
+            "HasPermissionsBoundary",
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${PermissionsBoundaryName}"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert template["Globals"]["Function"]["PermissionsBoundary"] == arn
+    for name in of_type(resources, "AWS::IAM::Role"):
+        assert props(resources, name)["PermissionsBoundary"] == arn, name
+    for section in ("default", "prod"):
+        overrides = samconfig[section]["deploy"]["parameters"]["parameter_overrides"]
+        assert "PermissionsBoundaryName=fasttriage-stack-boundary" in overrides.split()
+    allowed = [a for s in bootstrap["StackRoleBoundary"]["Properties"]["PolicyDocument"]["Statement"]
+               for a in as_list(s["Action"])]  # fmt: skip
+    # What SAM adds to each function role: basic execution, VPC access (VpcConfig), X-Ray (Tracing: Active).
+    sam_managed = ["logs:CreateLogGroup", "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+                   "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+                   "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+                   "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"]  # fmt: skip
+    used = set(sam_managed)
+    for body in resources.values():
+        if body["Type"] in ("AWS::IAM::Role", "AWS::Serverless::Function"):
+            for statement in statements(body.get("Properties", {})):
+                if statement.get("Effect") == "Allow":
+                    used.update(as_list(statement["Action"]))
+    outside = sorted(a for a in used if not any(fnmatchcase(a, pattern) for pattern in allowed))
+    assert outside == [], f"stack roles would lose these rights under the boundary: {outside}"
+
+
+def test_webhook_and_worker_use_their_own_broker_users_made_by_the_custom_resource(resources, template):
+    users = props(resources, "BrokerUsers")
+    assert resources["BrokerUsers"]["Type"] == "Custom::BrokerUsers"
+    assert users["ServiceToken"] == {"Fn::GetAtt": ["BrokerUsersFunction", "Arn"]}
+    assert (users["AdminSecretArn"], users["PublisherSecretArn"], users["ConsumerSecretArn"]) == (
+        {"Ref": "BrokerSecret"},
+        {"Ref": "BrokerPublisherSecret"},
+        {"Ref": "BrokerConsumerSecret"},
+    )
+    assert users["QueueName"] == {"Ref": "QueueName"}
+    assert props(resources, "BrokerUsersFunction")["CodeUri"] == "functions/broker_users/"
+    for name, username in (
+        ("BrokerPublisherSecret", "fasttriage-publisher"),
+        ("BrokerConsumerSecret", "fasttriage-consumer"),
+    ):
+        generated = props(resources, name)["GenerateSecretString"]
+        assert json.loads(generated["SecretStringTemplate"]) == {"username": username}
+        assert generated["ExcludePunctuation"] is True and generated["PasswordLength"] >= 32
+    assert env_of(resources, "WebhookFunction", template)["BROKER_SECRET_ARN"] == {
+        "Ref": "BrokerPublisherSecret"
+    }
+    # Only the administrator secret's holders: the custom resource, the broker itself and the admin task.
+    holders = [
+        n
+        for n, body in resources.items()
+        if "BrokerSecret}" in json.dumps(body) or '"BrokerSecret"' in json.dumps(body)
+    ]
+    assert sorted(holders) == [
+        "AdminExecutionRole",
+        "AdminTaskDefinition",
+        "Broker",
+        "BrokerUsers",
+        "BrokerUsersFunction",
+    ]
+    assert "BrokerUsers" in resources["WorkerService"]["DependsOn"]
+    # The management API (HTTPS) is open to the custom resource's own security group only.
+    rule = props(resources, "BrokerIngressManagementFromAdmin")
+    assert (rule["FromPort"], rule["ToPort"], rule["SourceSecurityGroupId"]) == (
+        443,
+        443,
+        {"Ref": "BrokerAdminSecurityGroup"},
+    )
+    assert props(resources, "BrokerUsersFunction")["VpcConfig"]["SecurityGroupIds"] == [
+        {"Ref": "BrokerAdminSecurityGroup"}
+    ]

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from fasttriage.adapters.secrets import Secrets, amqp_url
 from fasttriage.config import ConfigurationError, Settings
-
-
-@pytest.fixture
-def secretsmanager(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    from aws_lambda_powertools.utilities import parameters
-
-    parameters.clear_caches()
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name="us-east-1")
-    parameters.clear_caches()
 
 
 def test_twilio_credentials_are_read_by_arn_and_cached(secretsmanager):

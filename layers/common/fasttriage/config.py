@@ -18,6 +18,30 @@ class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; raised at start-up, never mid-request."""
 
 
+# What a secret holds before someone puts the real value in (the template creates Twilio's and Mongo's so).
+_PLACEHOLDERS = {"replaceme", "changeme", "placeholder", "todo", "tbd", "secret", "password", "none", "null"}
+
+
+def is_placeholder(value: str | None) -> bool:
+    """True for an empty value or an obvious placeholder: REPLACE_ME, <your-token>, xxxx, changeme..."""
+    text = (value or "").strip()
+    squashed = "".join(ch for ch in text.lower() if ch.isalnum())
+    return (
+        not squashed
+        or squashed in _PLACEHOLDERS
+        or squashed.startswith(("replaceme", "changeme", "your"))
+        or (text.startswith("<") and text.endswith(">"))
+        or len(set(squashed)) == 1  # xxxx, 0000
+    )
+
+
+def require_real(name: str, value: str | None) -> str:
+    """The value, or ConfigurationError naming the setting (never its value) when it is a placeholder."""
+    if value is None or is_placeholder(value):
+        raise ConfigurationError(f"{name} is empty or a placeholder: put the real value in before starting")
+    return value
+
+
 class Settings(BaseModel):
     stage: str = "local"
 
@@ -81,6 +105,20 @@ class Settings(BaseModel):
     def _amqp_scheme(cls, value: str | None) -> str | None:
         if value and not value.startswith(("amqp://", "amqps://")):
             raise ValueError("must start with amqp:// or amqps://")
+        return value
+
+    @field_validator(
+        "twilio_account_sid",
+        "twilio_auth_token",
+        "twilio_previous_auth_token",
+        "pseudonym_key",
+        "broker_password",
+        "mongo_uri",
+    )
+    @classmethod
+    def _no_placeholder(cls, value: str | None) -> str | None:
+        if value is not None and is_placeholder(value):
+            raise ValueError("is a placeholder, not a real secret")
         return value
 
     @classmethod

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 
@@ -40,6 +42,39 @@ def _tracer() -> Any:
 logger = Logger(service=SERVICE)
 tracer = _tracer()
 metrics = Metrics(namespace=NAMESPACE)
+
+
+class UnhandledError(RuntimeError):
+    """What a handler raises instead of an unexpected exception whose text may quote patient data."""
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def without_phi_in_errors(handler: F) -> F:
+    """Innermost handler decorator: an unexpected exception leaves as UnhandledError(<type name>).
+
+    The X-Ray SDK records the message of any exception that crosses a traced subsegment (whatever Powertools'
+    capture_error says), and the Lambda runtime logs it: an exception's text can quote a case or a message.
+    The log keeps the type and the stack's file:line frames, never the text.
+    """
+
+    @functools.wraps(handler)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except Exception as exc:
+            frames = [
+                f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
+                for f in traceback.extract_tb(exc.__traceback__)
+            ]
+            from fasttriage.config import ConfigurationError  # its text names a setting, never a value
+
+            detail = str(exc) if isinstance(exc, ConfigurationError) else None
+            logger.error("unhandled error", error=type(exc).__name__, detail=detail, frames=frames[-12:])
+            raise UnhandledError(type(exc).__name__) from None
+
+    return guarded  # type: ignore[return-value]
 
 
 def mask_phone(sender: str) -> str:

@@ -18,10 +18,10 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 
 from fasttriage.adapters.consumer import Decision, Delivery, RabbitConsumer, Verdict
-from fasttriage.config import Settings
+from fasttriage.config import ConfigurationError, Settings, is_placeholder
 from fasttriage.domain.errors import PermanentError
 from fasttriage.domain.models import JobKind, TriageJob
-from fasttriage.domain.processing import Ports, erase_patient, process_job
+from fasttriage.domain.processing import ParkedJobs, Ports, erase_patient, process_job
 from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
 from fasttriage.observability import logger, mask_name, mask_phone, metrics
 
@@ -68,7 +68,12 @@ class JobRunner:
         try:
             if job.kind is JobKind.ERASE:
                 erased = erase_patient(job, self.ports)
-                logger.info("patient data erased", cases=erased.cases, objects=erased.objects)
+                logger.info(
+                    "patient data erased",
+                    cases=erased.cases,
+                    objects=erased.objects,
+                    parked_jobs_removed=erased.parked_jobs,
+                )
                 metrics.add_metric(name="erasures_completed", unit="Count", value=1)
                 return Verdict(Decision.ACK)
             outcome = process_job(
@@ -117,15 +122,16 @@ def build_summarizer(settings: Settings) -> Summarizer:
     def fallback_used(reason: str, error: Exception | None) -> None:
         logger.warning("llm fallback", reason=reason, error=type(error).__name__ if error else None)
 
-    if not (settings.watsonx_api_key and settings.watsonx_project_id and settings.watsonx_url):
+    key, project = settings.watsonx_api_key, settings.watsonx_project_id
+    if not (key and project and settings.watsonx_url) or is_placeholder(key) or is_placeholder(project):
         logger.warning("no watsonx credentials: every summary is the deterministic fallback")
         return SafeSummarizer(None, DeterministicSummarizer())
     from fasttriage.adapters.watsonx import WatsonxCredentials, WatsonxSummarizer
 
     credentials = WatsonxCredentials(
-        api_key=SecretStr(settings.watsonx_api_key),
+        api_key=SecretStr(key),
         url=settings.watsonx_url,
-        project_id=settings.watsonx_project_id,
+        project_id=project,
         model_id=settings.watsonx_model_id,
     )
     llm = WatsonxSummarizer(
@@ -136,7 +142,12 @@ def build_summarizer(settings: Settings) -> Summarizer:
 
 
 def build_runner(
-    settings: Settings, *, mongo_db: Any = None, s3: Any = None, twilio_outbound: bool = True
+    settings: Settings,
+    *,
+    mongo_db: Any = None,
+    s3: Any = None,
+    twilio_outbound: bool = True,
+    parked: ParkedJobs | None = None,
 ) -> JobRunner:
     """The production runner. `twilio_outbound=False` (the local stack) turns off media downloads and
     follow-up messages, which need Twilio's API."""
@@ -150,6 +161,9 @@ def build_runner(
     repository.ensure_indexes()
     if not settings.reports_bucket:
         raise SystemExit("REPORTS_BUCKET is not set")
+    if settings.stage != "local" and not settings.reports_kms_key_id:
+        # The bucket policy refuses any put not encrypted with the stack's key: fail at start, not per job.
+        raise ConfigurationError("REPORTS_KMS_KEY_ID is not set: reports must be encrypted with the data key")
     store = ReportStore(
         s3 or s3_client(settings.aws_endpoint_url), settings.reports_bucket, settings.reports_kms_key_id
     )
@@ -172,6 +186,7 @@ def build_runner(
         media=media,
         messenger=messenger,
         outbound=outbound,
+        parked=parked,
     )
     return JobRunner(
         ports=ports,
@@ -203,10 +218,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.health:
         return health_check(settings.worker_health_file)
 
+    from fasttriage.adapters.deadletters import ParkedJobs as ParkedQueues
     from fasttriage.adapters.secrets import Secrets, amqp_url
 
-    runner = build_runner(settings)
     secrets = Secrets(settings)
+    try:  # every secret is read once here: a missing or placeholder secret stops the worker at start
+        amqp_url(settings, secrets)
+        runner = build_runner(
+            settings, parked=ParkedQueues(lambda: amqp_url(settings, secrets), settings.queue_name)
+        )
+    except ConfigurationError as exc:
+        logger.critical("worker refuses to start", problem=str(exc))
+        return 2
 
     def settled(delivery: Delivery, verdict: Verdict) -> None:
         """One EMF document per job: what the runner counted plus how the broker side settled it."""

@@ -2,10 +2,14 @@
 
 `fasttriage dlq list` / `fasttriage dlq redrive --id <MessageSid> | --all`. Nothing is lost: a dead letter is
 acked only after its re-publish is confirmed. Bodies (patient data) are never printed.
+
+ParkedJobs removes one patient's jobs from the dead-letter and delay queues when they erase their data.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pika
@@ -89,3 +93,47 @@ def redrive(url: str, queue: str, message_ids: set[str] | None = None) -> list[D
         return moved
     finally:
         connection.close()
+
+
+def _patient_of(body: bytes) -> str | None:
+    try:
+        job = json.loads(body)
+    except ValueError:
+        return None
+    return job.get("patient_key") if isinstance(job, dict) else None
+
+
+class ParkedJobs:
+    """The jobs parked outside the job queues (dead letters, delayed retries); satisfies
+    domain.processing.ParkedJobs. Opens its own connection per erasure (rare), never the consumer's."""
+
+    def __init__(self, url: Callable[[], str], queue: str) -> None:
+        self._url = url
+        self._topology = Topology(queue)
+
+    def queues(self) -> list[str]:
+        t = self._topology
+        return [t.dead, *dict.fromkeys(t.delay_for(n) for n in range(1, len(t.retry_delays_s) + 1))]
+
+    def remove_patient(self, patient_key: str) -> int:
+        """Acks (deletes) every parked job of the patient; every other message goes back untouched when the
+        channel closes. Returns how many were removed."""
+        connection = pika.BlockingConnection(connection_parameters(self._url(), name="fasttriage-erasure"))
+        removed = 0
+        try:
+            channel = connection.channel()
+            self._topology.declare(channel)
+            for name in self.queues():
+                waiting = channel.queue_declare(name, passive=True).method.message_count
+                for _ in range(waiting):
+                    method, _properties, body = channel.basic_get(name, auto_ack=False)
+                    if method is None:
+                        break
+                    if _patient_of(body) == patient_key:
+                        channel.basic_ack(method.delivery_tag)
+                        removed += 1
+            channel.close()  # unacked messages of other patients return to their queues
+            return removed
+        finally:
+            if connection.is_open:
+                connection.close()

@@ -300,8 +300,8 @@ class MongoRepository(DoctorsQueue):
             raise RepositoryError("summary upsert failed") from exc
         return True
 
-    def erase_patient(self, patient_key: str) -> list[str]:
-        """Deletes every message and case of a patient; returns the case ids (for their S3 objects)."""
+    def case_ids(self, patient_key: str) -> list[str]:
+        """Every case id of a patient, from their cases and their messages (a case not saved yet)."""
         try:
             ids = [str(d["_id"]) for d in self.summaries.find({"patient_key": patient_key}, {"_id": 1})]
             ids += [
@@ -309,11 +309,33 @@ class MongoRepository(DoctorsQueue):
                 for d in self.messages.find({"patient_key": patient_key}, {"summary_id": 1})
                 if d["summary_id"] not in ids
             ]
+        except PyMongoError as exc:
+            raise RepositoryError("erasure failed") from exc
+        return sorted(set(ids))
+
+    def erase_patient(self, patient_key: str) -> list[str]:
+        """Deletes every message and case of a patient; returns the case ids (for their S3 objects)."""
+        ids = self.case_ids(patient_key)
+        try:
             self.messages.delete_many({"patient_key": patient_key})
             self.summaries.delete_many({"patient_key": patient_key})
         except PyMongoError as exc:
             raise RepositoryError("erasure failed") from exc
         return sorted(set(ids))
+
+    def message_sids(self, patient_key: str) -> list[str]:
+        try:
+            return [str(d["_id"]) for d in self.messages.find({"patient_key": patient_key}, {"_id": 1})]
+        except PyMongoError as exc:
+            raise RepositoryError("message lookup failed") from exc
+
+    def erase_case(self, summary_id: str) -> None:
+        """Deletes one case and its messages (a job that raced an erasure sweeps what it stored)."""
+        try:
+            self.messages.delete_many({"summary_id": summary_id})
+            self.summaries.delete_one({"_id": summary_id})
+        except PyMongoError as exc:
+            raise RepositoryError("erasure failed") from exc
 
     def get(self, summary_id: str) -> CaseRecord | None:
         try:
@@ -374,6 +396,24 @@ class MongoPatients:
             )
         except PyMongoError as exc:
             raise RepositoryError("patient registry failed") from exc
+
+    def remember_erased_messages(self, patient_key: str, message_ids: list[str]) -> None:
+        """Keeps the hashed MessageSids of erased messages on the patient's tombstone (no text, no number)."""
+        if not message_ids:
+            return
+        try:
+            self.patients.update_one(
+                {"_id": patient_key}, {"$addToSet": {"erased_messages": {"$each": message_ids}}}, upsert=True
+            )
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+
+    def is_erased_message(self, patient_key: str, message_id: str) -> bool:
+        try:
+            doc = self.patients.find_one({"_id": patient_key, "erased_messages": message_id}, {"_id": 1})
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+        return doc is not None
 
     def erased_at(self, patient_key: str) -> datetime | None:
         try:

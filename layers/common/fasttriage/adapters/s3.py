@@ -39,11 +39,22 @@ def s3_client(endpoint_url: str | None = None, region: str | None = None) -> Any
     )
 
 
+DELETE_ATTEMPTS = 3  # per batch, on top of botocore's own retries of a failed call
+
+
 class ReportStore:
-    def __init__(self, client: Any, bucket: str, kms_key_id: str | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        kms_key_id: str | None = None,
+        *,
+        retry_pause_s: float = 0.2,
+    ) -> None:
         self._client = client
         self._bucket = bucket
         self._kms_key_id = kms_key_id
+        self._retry_pause_s = retry_pause_s
 
     def _encryption(self) -> dict[str, str]:
         if self._kms_key_id:
@@ -98,8 +109,30 @@ class ReportStore:
                     for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
                 ]
                 if items:
-                    self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": items, "Quiet": True})
+                    self._delete_all(items, prefix)
                     deleted += len(items)
         except (BotoCoreError, ClientError) as exc:
             raise ReportStoreError(f"delete failed under {prefix}") from exc
         return deleted
+
+    def _delete_all(self, items: list[dict[str, str]], prefix: str) -> None:
+        """DeleteObjects answers 200 even when some keys failed: they are listed in `Errors` (with Quiet, only
+        they are). Those are retried; any left after DELETE_ATTEMPTS raise ReportStoreError."""
+        import time
+
+        pending = items
+        codes: set[str] = set()
+        for attempt in range(1, DELETE_ATTEMPTS + 1):
+            answer = self._client.delete_objects(
+                Bucket=self._bucket, Delete={"Objects": pending, "Quiet": True}
+            )
+            failed = {(e.get("Key"), e.get("VersionId")) for e in answer.get("Errors", [])}
+            if not failed:
+                return
+            codes = {str(e.get("Code")) for e in answer.get("Errors", [])}
+            pending = [i for i in pending if (i["Key"], i.get("VersionId")) in failed] or pending
+            if attempt < DELETE_ATTEMPTS:
+                time.sleep(self._retry_pause_s * attempt)
+        raise ReportStoreError(
+            f"delete failed under {prefix}: {len(pending)} object versions not deleted ({', '.join(sorted(codes))})"
+        )

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from fasttriage.config import ConfigurationError, Settings
+from fasttriage.config import ConfigurationError, Settings, require_real
 
 
 class TwilioCredentials(BaseModel):
@@ -49,7 +49,14 @@ class Secrets:
                 previous_auth_token=s.twilio_previous_auth_token,
             )
         if s.twilio_secret_arn:
-            return TwilioCredentials.model_validate(self._json(s.twilio_secret_arn))
+            value = self._json(s.twilio_secret_arn)
+            previous = value.get("previous_auth_token") or None  # "" means no rotation under way
+            return TwilioCredentials(
+                account_sid=require_real("the Twilio secret's account_sid", value.get("account_sid")),
+                auth_token=require_real("the Twilio secret's auth_token", value.get("auth_token")),
+                previous_auth_token=previous
+                and require_real("the Twilio secret's previous_auth_token", previous),
+            )
         raise ConfigurationError("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_SECRET_ARN")
 
     def pseudonym_key(self) -> bytes:
@@ -57,7 +64,9 @@ class Secrets:
         if s.pseudonym_key:
             return s.pseudonym_key.encode()
         if s.pseudonym_key_secret_arn:
-            return str(self._json(s.pseudonym_key_secret_arn)["key"]).encode()
+            return require_real(
+                "the pseudonym key secret", self._json(s.pseudonym_key_secret_arn).get("key")
+            ).encode()
         raise ConfigurationError("set PSEUDONYM_KEY or PSEUDONYM_KEY_SECRET_ARN")
 
     def broker(self) -> BrokerCredentials | None:
@@ -65,7 +74,11 @@ class Secrets:
         if s.broker_username and s.broker_password:
             return BrokerCredentials(username=s.broker_username, password=s.broker_password)
         if s.broker_secret_arn:
-            return BrokerCredentials.model_validate(self._json(s.broker_secret_arn))
+            value = self._json(s.broker_secret_arn)
+            return BrokerCredentials(
+                username=require_real("the broker secret's username", value.get("username")),
+                password=require_real("the broker secret's password", value.get("password")),
+            )
         return None
 
     def mongo_uri(self) -> str:
@@ -73,7 +86,7 @@ class Secrets:
         if s.mongo_uri:
             return s.mongo_uri
         if s.mongo_secret_arn:
-            return str(self._json(s.mongo_secret_arn)["uri"])
+            return require_real("the Mongo secret's uri", self._json(s.mongo_secret_arn).get("uri"))
         raise ConfigurationError("set MONGO_URI or MONGO_SECRET_ARN")
 
 

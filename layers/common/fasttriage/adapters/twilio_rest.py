@@ -36,11 +36,62 @@ from fasttriage.domain.media import (
 
 # api.twilio.com, and the regional API hosts Twilio may use in MediaUrl (api.dublin.ie1.twilio.com).
 _TWILIO_API_HOST = re.compile(r"^api(\.[a-z0-9-]+)*\.twilio\.com$")
+# Where Twilio's media API redirects: its CDN (media behind HTTP auth) or its S3 host (older public media).
+_TWILIO_MEDIA_HOST = re.compile(r"^([a-z0-9-]+\.)*twiliocdn\.com$|^s3-external-1\.amazonaws\.com$")
 _CHUNK = 64 * 1024
 
 
 def _is_twilio_api_host(host: str) -> bool:
     return bool(_TWILIO_API_HOST.match(host))
+
+
+def _is_twilio_media_host(host: str) -> bool:
+    return bool(_TWILIO_MEDIA_HOST.match(host)) or _is_twilio_api_host(host)
+
+
+def _require_public_peer(sock: Any) -> None:
+    """Refuses a connection whose peer (the address DNS actually gave) is not a public unicast address:
+    private, loopback, link-local (the instance metadata service), shared, reserved or multicast."""
+    import ipaddress
+
+    address = ipaddress.ip_address(sock.getpeername()[0].split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if not address.is_global or address.is_multicast:
+        sock.close()
+        raise MediaRejected("address", "the media host resolves to a non-public address")
+
+
+def public_only_adapter() -> requests.adapters.HTTPAdapter:
+    """A requests adapter whose connections check the peer address right after the TCP connect, before any
+    byte of the request is sent: a DNS answer (or a rebinding) pointing at an internal address is refused."""
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class PublicHTTP(HTTPConnection):
+        def _new_conn(self) -> Any:
+            sock = super()._new_conn()
+            _require_public_peer(sock)
+            return sock
+
+    class PublicHTTPS(HTTPSConnection):
+        def _new_conn(self) -> Any:
+            sock = super()._new_conn()
+            _require_public_peer(sock)
+            return sock
+
+    class PublicHTTPPool(HTTPConnectionPool):
+        ConnectionCls = PublicHTTP
+
+    class PublicHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = PublicHTTPS
+
+    class PublicOnlyAdapter(requests.adapters.HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": PublicHTTPPool, "https": PublicHTTPSPool}
+
+    return PublicOnlyAdapter()
 
 
 @dataclass(frozen=True)
@@ -58,9 +109,11 @@ class TwilioMediaFetcher:
     Only a URL under this account's API path on a Twilio API host is fetched (a forged MediaUrl cannot make
     the worker send its credentials, or a request, elsewhere): https://api.twilio.com/2010-04-01/Accounts/
     <account_sid>/... The credentials go to that first URL only; redirects (Twilio answers 307/302 to its
-    CDN) are followed by hand, at most `max_redirects`, https only, without the Authorization header.
+    CDN) are followed by hand, at most `max_redirects`, https only, to Twilio's media hosts only, without the
+    Authorization header. Every connection must reach a public address (checked after DNS, at connect).
 
-    `api_hosts` and `allow_insecure_for_tests` exist for local stubs; production keeps the defaults.
+    `api_hosts`, `media_hosts`, `allow_insecure_for_tests` and `allow_private_addresses` exist for local
+    stubs; production keeps the defaults.
     """
 
     def __init__(
@@ -71,13 +124,19 @@ class TwilioMediaFetcher:
         limits: MediaLimits | None = None,
         api_hosts: Collection[str] | None = None,
         allow_insecure_for_tests: bool = False,
+        media_hosts: Collection[str] | None = None,
+        allow_private_addresses: bool | None = None,
         session_factory: Callable[[], requests.Session] = requests.Session,
     ) -> None:
         self._auth = (account_sid, auth_token)
         self._account_sid = account_sid
         self._limits = limits or MediaLimits()
         self._api_hosts = frozenset(api_hosts) if api_hosts is not None else None
+        self._media_hosts = frozenset(media_hosts) if media_hosts is not None else None
+        self._any_media_host = allow_insecure_for_tests and media_hosts is None  # a stub's own redirect
         self._schemes = ("https", "http") if allow_insecure_for_tests else ("https",)
+        private = allow_private_addresses if allow_private_addresses is not None else allow_insecure_for_tests
+        self._public_only = not private
         self._session_factory = session_factory
 
     # --- URL policy ----------------------------------------------------------------------------------------
@@ -101,6 +160,13 @@ class TwilioMediaFetcher:
             raise MediaRejected("redirect", "not an https URL")
         if parts.username or parts.password:
             raise MediaRejected("redirect", "carries credentials")
+        host = parts.hostname.lower()
+        if self._media_hosts is not None:
+            allowed = host in self._media_hosts
+        else:
+            allowed = self._any_media_host or (_is_twilio_media_host(host) and parts.port in (None, 443))
+        if not allowed:
+            raise MediaRejected("redirect", "not a Twilio media host")
 
     # --- download ------------------------------------------------------------------------------------------
 
@@ -110,6 +176,10 @@ class TwilioMediaFetcher:
         deadline = time.monotonic() + limits.total_timeout_s
         origin = urlsplit(url)[:2]  # (scheme, netloc): credentials go only there
         with self._session_factory() as session:
+            if self._public_only:
+                adapter = public_only_adapter()
+                session.mount("https://", adapter)
+                session.mount("http://", adapter)
             current = url
             for _hop in range(limits.max_redirects + 1):
                 auth = self._auth if urlsplit(current)[:2] == origin else None

@@ -42,6 +42,9 @@ class CaseRepository(Protocol):
     def conversation(self, summary_id: str) -> list[ConversationMessage]: ...
     def get(self, summary_id: str) -> CaseRecord | None: ...
     def erase_patient(self, patient_key: str) -> list[str]: ...
+    def case_ids(self, patient_key: str) -> list[str]: ...
+    def erase_case(self, summary_id: str) -> None: ...
+    def message_sids(self, patient_key: str) -> list[str]: ...
     def set_media(self, message_sid: str, media: list[StoredMedia]) -> None: ...
     def save_summary(
         self,
@@ -60,11 +63,19 @@ class CaseRepository(Protocol):
 
 class PatientTombstones(Protocol):
     def erased_at(self, patient_key: str) -> datetime | None: ...
+    def remember_erased_messages(self, patient_key: str, message_ids: list[str]) -> None: ...
+    def is_erased_message(self, patient_key: str, message_id: str) -> bool: ...
 
 
 class ObjectStore(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> StoredObjectLike: ...
     def delete_case(self, summary_id: str) -> int: ...
+
+
+class ParkedJobs(Protocol):
+    """Jobs waiting outside the job queues (dead letters, delayed retries)."""
+
+    def remove_patient(self, patient_key: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,7 @@ class Ports:
     media: MediaFetcher | None = None
     messenger: Messenger | None = None
     outbound: OutboundLog | None = None
+    parked: ParkedJobs | None = None  # erasure also removes the patient's dead-lettered and delayed jobs
 
 
 @dataclass(frozen=True)
@@ -96,15 +108,23 @@ class Outcome:
 class ErasureOutcome:
     cases: int
     objects: int
+    parked_jobs: int = 0  # removed from the dead-letter and delay queues
 
 
 def erase_patient(job: TriageJob, ports: Ports) -> ErasureOutcome:
-    """Deletes the patient's messages, cases and every S3 object version under their cases. Idempotent."""
+    """Deletes the patient's messages, cases, every S3 object version under their cases and their parked jobs.
+    Idempotent."""
+    # Remembered first (hashed): a replay of any of these messages, or Twilio's late retry, is refused later.
+    known = [erased_message_id(sid) for sid in ports.repository.message_sids(job.patient_key)]
+    ports.patients.remember_erased_messages(job.patient_key, known)
+    # S3 first: if a delete fails the job is retried, and the case ids are still there to find the objects.
+    objects = sum(ports.store.delete_case(sid) for sid in ports.repository.case_ids(job.patient_key))
     ids = ports.repository.erase_patient(job.patient_key)
-    objects = sum(ports.store.delete_case(summary_id) for summary_id in ids)  # reports, raw JSON and media
+    objects += sum(ports.store.delete_case(summary_id) for summary_id in ids)  # a case saved meanwhile
     if ports.outbound is not None:
         ports.outbound.erase_patient(job.patient_key)
-    return ErasureOutcome(cases=len(ids), objects=objects)
+    parked = ports.parked.remove_patient(job.patient_key) if ports.parked is not None else 0
+    return ErasureOutcome(cases=len(ids), objects=objects, parked_jobs=parked)
 
 
 def new_summary_id(first_message_sid: str) -> str:
@@ -137,11 +157,9 @@ def process_job(
     on_case: Callable[[str], None] | None = None,
 ) -> Outcome:
     repository, store = ports.repository, ports.store
-    erased_at = ports.patients.erased_at(job.patient_key)
-    if erased_at is not None and job.received_at <= erased_at:
-        return Outcome(
-            None, 0, None, None, False, None, skipped="the patient erased their data after this message"
-        )
+    if _erased_after(job, ports):
+        ports.patients.remember_erased_messages(job.patient_key, [erased_message_id(job.message.message_sid)])
+        return _ERASED
     message_sid = job.message.message_sid
     candidate = repository.open_session(
         job.patient_key, since=job.received_at - session_timeout, epoch=job.case_epoch
@@ -167,6 +185,8 @@ def process_job(
                 follow_up=follow_up,
             )
     if job.message.media and ports.media is not None:
+        if _erased_after(job, ports):  # erasure checks: before every write (issue 13.3)
+            return _sweep(summary_id, ports, job)
         results = store_media(job, summary_id, ports.media, store, retry_transient=not last_attempt)
         repository.set_media(message_sid, results)
         messages = repository.conversation(summary_id)
@@ -190,6 +210,8 @@ def process_job(
             generated_at=generated_at,
         )
     )
+    if _erased_after(job, ports):  # the erasure may have come while the summarizer ran
+        return _sweep(summary_id, ports, job)
     stored = store.put(f"triage/{summary_id}/report.pdf", pdf, "application/pdf")
     raw = {
         "summary_id": summary_id,
@@ -198,6 +220,8 @@ def process_job(
         "summary": summary.model_dump(mode="json"),
         "generated_at": generated_at.isoformat(),
     }
+    if _erased_after(job, ports):
+        return _sweep(summary_id, ports, job)
     store.put(f"triage/{summary_id}/raw.json", json.dumps(raw).encode(), "application/json")
     report = ReportRef(
         version=version,
@@ -206,6 +230,8 @@ def process_job(
         created_at=generated_at,
         urgency=summary.urgency,
     )
+    if _erased_after(job, ports):
+        return _sweep(summary_id, ports, job)
     repository.save_summary(
         summary_id=summary_id,
         job=job,
@@ -217,6 +243,8 @@ def process_job(
         last_message_at=max(m.received_at for m in messages),
         now=generated_at,
     )
+    if _erased_after(job, ports):  # erased (and swept) while we wrote: sweep once more
+        return _sweep(summary_id, ports, job)
     follow_up = _follow_up(job, summary_id, summary, messages, ports, follow_up_enabled, now)
     return Outcome(
         summary_id=summary_id,
@@ -227,6 +255,38 @@ def process_job(
         report_key=stored.key,
         follow_up=follow_up,
     )
+
+
+_ERASED = Outcome(
+    None, 0, None, None, False, None, skipped="the patient erased their data after this message"
+)
+
+
+def erased_message_id(message_sid: str) -> str:
+    """What is kept of an erased message: a hash of its MessageSid, enough to recognise a replay."""
+    return hashlib.sha256(f"erased-message:{message_sid}".encode()).hexdigest()
+
+
+def _erased_after(job: TriageJob, ports: Ports) -> bool:
+    """True when the patient asked for erasure after this message arrived (their tombstone is newer), or when
+    this message was erased before (a replayed request or a late retry is stamped after the erasure)."""
+    erased_at = ports.patients.erased_at(job.patient_key)
+    if erased_at is None:
+        return False
+    if job.received_at <= erased_at:
+        return True
+    return ports.patients.is_erased_message(job.patient_key, erased_message_id(job.message.message_sid))
+
+
+def _sweep(summary_id: str, ports: Ports, job: TriageJob) -> Outcome:
+    """Removes what this job stored before it saw the erasure: the case (its messages) and its S3 objects.
+
+    Messages sent after the erasure belong to a new case epoch, hence to another case: nothing else is touched.
+    """
+    ports.patients.remember_erased_messages(job.patient_key, [erased_message_id(job.message.message_sid)])
+    ports.repository.erase_case(summary_id)
+    ports.store.delete_case(summary_id)
+    return _ERASED
 
 
 def _follow_up(
