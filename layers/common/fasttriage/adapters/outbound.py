@@ -35,22 +35,33 @@ class MongoOutbound:
             raise RepositoryError("could not create outbound indexes") from exc
 
     def claim(
-        self, key: str, *, summary_id: str, patient_key: str, kind: str, body: str, now: datetime
+        self,
+        key: str,
+        *,
+        summary_id: str,
+        patient_key: str,
+        kind: str,
+        body: str,
+        now: datetime,
+        by: str | None = None,
+        state: str = "sending",
     ) -> bool:
-        """Records the intent to send; False when `key` was already claimed (sent, or being sent)."""
+        """Records the intent to send; False when `key` was already claimed (sent, or being sent).
+        `state="sent"` records a message sent by someone else (the webhook's reply); `by` says who decided."""
+        document: dict[str, Any] = {
+            "_id": key,
+            "summary_id": summary_id,
+            "patient_key": patient_key,
+            "kind": kind,
+            "body": body,
+            "state": state,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if by:
+            document["by"] = by
         try:
-            self.outbound.insert_one(
-                {
-                    "_id": key,
-                    "summary_id": summary_id,
-                    "patient_key": patient_key,
-                    "kind": kind,
-                    "body": body,
-                    "state": "sending",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+            self.outbound.insert_one(document)
         except DuplicateKeyError:
             return False
         except PyMongoError as exc:
@@ -79,13 +90,22 @@ class MongoOutbound:
         try:
             docs = list(
                 self.outbound.find(
-                    {"summary_id": summary_id}, {"kind": 1, "body": 1, "state": 1}, sort=[("created_at", 1)]
+                    {"summary_id": summary_id},
+                    {"kind": 1, "body": 1, "state": 1, "created_at": 1, "by": 1},
+                    sort=[("created_at", 1)],
                 )
             )
         except PyMongoError as exc:
             raise RepositoryError("outbound lookup failed") from exc
         return [
-            OutboundRecord(key=str(d["_id"]), kind=str(d["kind"]), body=str(d["body"]), state=str(d["state"]))
+            OutboundRecord(
+                key=str(d["_id"]),
+                kind=str(d["kind"]),
+                body=str(d["body"]),
+                state=str(d["state"]),
+                created_at=d.get("created_at"),
+                by=d.get("by"),
+            )
             for d in docs
         ]
 

@@ -7,6 +7,11 @@ Order of effects, so that a crash at any point followed by a redelivery converge
 4. store the PDF and raw JSON in S3 (same keys for the same version: a re-put replaces identical content);
 5. upsert the case at that version (an older version never overwrites a newer one);
 6. only then may the caller ack.
+
+Escalation (domain.escalation) runs around steps 4-5: the patient's emergency/urgent instruction is sent right
+after the summary (so the PDF records it), the on-call page right after the case is saved (so its console link
+opens the case). Both are claimed before they are sent, so a redelivery or a retry does neither twice; a
+Twilio outage does not hold back the page (the send's error is raised only after the page).
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from fasttriage.domain import redflags
+from fasttriage.domain import escalation, redflags
+from fasttriage.domain.errors import MessengerUnavailable
 from fasttriage.domain.followup import Messenger, OutboundLog, send_follow_up
 from fasttriage.domain.media import MediaFetcher, StoredObjectLike, store_media
 from fasttriage.domain.models import (
@@ -33,7 +39,7 @@ from fasttriage.domain.models import (
 )
 from fasttriage.domain.report import ReportContext, render_pdf
 from fasttriage.domain.summarizer import Summarizer
-from fasttriage.domain.urgency import most_urgent
+from fasttriage.domain.urgency import Urgency, most_urgent
 
 
 class CaseRepository(Protocol):
@@ -78,6 +84,7 @@ class Ports:
     media: MediaFetcher | None = None
     messenger: Messenger | None = None
     outbound: OutboundLog | None = None
+    escalation: escalation.EscalationPorts | None = None  # patient instructions and pages
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,8 @@ class Outcome:
     report_key: str | None
     skipped: str | None = None  # why nothing was stored, when nothing was
     follow_up: str | None = None  # what became of the follow-up message, when enabled
+    instruction: str | None = None  # what became of the emergency/urgent instruction to the patient
+    page: str | None = None  # what became of the page to on-call clinicians
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,11 @@ def process_job(
         done = repository.get(summary_id)
         ref = done.report(version) if done is not None and done.version >= version else None
         if done is not None and ref is not None:  # a redelivery of a job whose effects are all stored
+            rules_floor = conversation_assessment(messages, job.assessment).urgency_floor
+            instruction, failed = _instruct(job, summary_id, done.summary, rules_floor, ports, now)
+            page = _page(summary_id, done.summary, messages, ports, now)
+            if failed is not None:
+                raise failed
             follow_up = _follow_up(job, summary_id, done.summary, messages, ports, follow_up_enabled, now)
             return Outcome(
                 summary_id=summary_id,
@@ -165,6 +179,8 @@ def process_job(
                 new_message=False,
                 report_key=ref.key,
                 follow_up=follow_up,
+                instruction=instruction,
+                page=page,
             )
     if job.message.media and ports.media is not None:
         results = store_media(job, summary_id, ports.media, store, retry_transient=not last_attempt)
@@ -176,6 +192,9 @@ def process_job(
         assessment=conversation_assessment(messages, job.assessment),
     )
     summary = ports.summarizer.summarize(conversation)
+    instruction, failed = _instruct(
+        job, summary_id, summary, conversation.assessment.urgency_floor, ports, now
+    )
 
     generated_at = now()
     patient, profile = mask_patient(job.message.sender), mask_profile(job.message.profile_name)
@@ -188,6 +207,7 @@ def process_job(
             messages=messages,
             summary=summary,
             generated_at=generated_at,
+            escalations=_history_lines(summary_id, ports),
         )
     )
     stored = store.put(f"triage/{summary_id}/report.pdf", pdf, "application/pdf")
@@ -217,6 +237,9 @@ def process_job(
         last_message_at=max(m.received_at for m in messages),
         now=generated_at,
     )
+    page = _page(summary_id, summary, messages, ports, now)
+    if failed is not None:
+        raise failed  # the instruction was not sent: retry the job (everything else is done and claimed)
     follow_up = _follow_up(job, summary_id, summary, messages, ports, follow_up_enabled, now)
     return Outcome(
         summary_id=summary_id,
@@ -226,7 +249,66 @@ def process_job(
         new_message=new_message,
         report_key=stored.key,
         follow_up=follow_up,
+        instruction=instruction,
+        page=page,
     )
+
+
+def _instruct(
+    job: TriageJob,
+    summary_id: str,
+    summary: TriageSummary,
+    rules_floor: Urgency | None,
+    ports: Ports,
+    now: Callable[[], datetime],
+) -> tuple[str | None, MessengerUnavailable | None]:
+    """The emergency/urgent instruction to the patient; a Twilio outage is returned, to raise after the page."""
+    esc = ports.escalation
+    if esc is None or esc.messenger is None or esc.outbound is None:
+        return None, None
+    try:
+        result = escalation.instruct_patient(
+            job,
+            summary_id,
+            summary,
+            rules_floor=rules_floor,
+            messenger=esc.messenger,
+            outbound=esc.outbound,
+            now=now,
+        )
+    except MessengerUnavailable as exc:
+        return "failed:twilio_unavailable", exc
+    return f"{result.status}:{result.reason}", None
+
+
+def _page(
+    summary_id: str,
+    summary: TriageSummary,
+    messages: list[ConversationMessage],
+    ports: Ports,
+    now: Callable[[], datetime],
+) -> str | None:
+    """The on-call page for a new or upgraded emergency/urgent case; PagerUnavailable propagates (retry)."""
+    if ports.escalation is None:
+        return None
+    result = escalation.page_case(
+        summary_id,
+        summary,
+        first_message_at=min(m.received_at for m in messages),
+        ports=ports.escalation,
+        now=now,
+    )
+    return f"{result.status}:{result.reason}"
+
+
+def _history_lines(summary_id: str, ports: Ports) -> list[str]:
+    """What escalation did so far, one line each, for the PDF."""
+    esc = ports.escalation
+    if esc is None:
+        return []
+    instructions = esc.outbound.history(summary_id) if esc.outbound is not None else []
+    pages = esc.pages.history(summary_id) if esc.pages is not None else []
+    return [entry.line() for entry in escalation.history_entries(instructions, pages)]
 
 
 def _follow_up(
