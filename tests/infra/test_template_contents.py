@@ -422,7 +422,13 @@ def test_worker_task_role_reaches_only_triage_reports_and_the_data_key(resources
     role = props(resources, "WorkerTaskRole")
     assert "ManagedPolicyArns" not in role
     by_sid = {s["Sid"]: s for s in statements(role)}
-    assert set(by_sid) == {"ReportsObjects", "ListReportsUnderTriage", "EncryptReportsWithDataKey"}
+    assert set(by_sid) == {
+        "ReportsObjects",
+        "ListReportsUnderTriage",
+        "EncryptReportsWithDataKey",
+        "PublishPages",  # issue 10: the first page of an emergency/urgent case
+        "EncryptPagesWithDataKey",
+    }
     assert sorted(by_sid["ReportsObjects"]["Action"]) == [
         "s3:DeleteObject",
         "s3:DeleteObjectVersion",  # erasure removes every version
@@ -753,6 +759,7 @@ def test_alarms_cover_api_lambda_dlq_backlog_tasks_jobs_and_saturation(resources
     assert {a["Dimensions"][0]["Value"]["Ref"] for a in lambda_alarms} == {
         "WebhookFunction",
         "PresignFunction",
+        "EscalationFunction",
     }
     dlq, _ = watched["DeadLetterQueueAlarm"]
     assert {"Name": "Queue", "Value": {"Fn::Sub": "${QueueName}.dead"}} in dlq["Dimensions"]
@@ -982,3 +989,79 @@ def test_webhook_keeps_lambda_tracing_and_makes_the_xray_sdk_opt_in(resources, t
     assert template["Parameters"]["WebhookSdkTracing"]["Default"] == "false"
     tracing = webhook.get("Tracing") or template["Globals"]["Function"]["Tracing"]
     assert tracing == "Active"
+
+
+# --------------------------------------------------------------------------------------------- escalation (issue 10)
+def test_pager_topics_are_encrypted_separate_from_alarms_with_conditional_email_and_sms(resources, template):
+    for topic in ("PagerTopic", "EscalationTopic"):
+        assert props(resources, topic)["KmsMasterKeyId"] == {"Ref": "DataKey"}, topic
+        assert topic != "AlarmTopic"
+    subscriptions = of_type(resources, "AWS::SNS::Subscription")
+    expected = {
+        "OnCallEmailSubscription": ("PagerTopic", "email", "OnCallEmail", "HasOnCallEmail"),
+        "OnCallSmsSubscription": ("PagerTopic", "sms", "OnCallPhone", "HasOnCallPhone"),
+        "EscalationEmailSubscription": ("EscalationTopic", "email", "EscalationEmail", "HasEscalationEmail"),
+        "EscalationSmsSubscription": ("EscalationTopic", "sms", "EscalationPhone", "HasEscalationPhone"),
+    }
+    for name, (topic, protocol, parameter, condition) in expected.items():
+        body = subscriptions[name]
+        assert body["Condition"] == condition
+        assert body["Properties"] == {
+            "TopicArn": {"Ref": topic},
+            "Protocol": protocol,
+            "Endpoint": {"Ref": parameter},
+        }
+        assert template["Parameters"][parameter]["Default"] == ""
+        assert template["Conditions"][condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, ""]}]}
+    phone = re.compile(template["Parameters"]["OnCallPhone"]["AllowedPattern"])
+    assert phone.fullmatch("+15551234567") and phone.fullmatch("") and not phone.fullmatch("5551234567")
+
+
+def test_worker_pages_only_the_on_call_topic_with_the_console_link(resources):
+    env = {item["Name"]: item["Value"] for item in container(resources)["Environment"]}
+    assert env["PAGE_TOPIC_ARN"] == {"Ref": "PagerTopic"}
+    assert "ESCALATION_TOPIC_ARN" not in env
+    assert "CONSOLE_URL" in env
+    by_sid = {s["Sid"]: s for s in statements(props(resources, "WorkerTaskRole"))}
+    assert by_sid["PublishPages"]["Action"] == "sns:Publish"
+    assert by_sid["PublishPages"]["Resource"] == {"Ref": "PagerTopic"}
+    assert by_sid["EncryptPagesWithDataKey"]["Action"] == "kms:GenerateDataKey*"
+
+
+def test_escalation_sweep_runs_every_minute_one_at_a_time_and_pages_both_topics(resources, template):
+    function = props(resources, "EscalationFunction")
+    assert (function["CodeUri"], function["Handler"]) == ("functions/escalation/", "app.handler")
+    assert (REPO / "functions" / "escalation" / "app.py").is_file()
+    assert function["Layers"] == [{"Ref": "CommonLayer"}]
+    assert function["ReservedConcurrentExecutions"] == 1
+    assert function["LoggingConfig"] == {"LogGroup": {"Ref": "EscalationLogGroup"}}
+    (event,) = function["Events"].values()
+    assert event == {
+        "Type": "ScheduleV2",
+        "Properties": {
+            "ScheduleExpression": "rate(1 minute)",
+            "Description": event["Properties"]["Description"],
+        },
+    }
+    env = env_of(resources, "EscalationFunction", template)
+    assert env["POWERTOOLS_SERVICE_NAME"] == "escalation"  # the PagesFailedAlarm's dimension
+    assert env["PAGE_TOPIC_ARN"] == {"Ref": "PagerTopic"}
+    assert env["ESCALATION_TOPIC_ARN"] == {"Ref": "EscalationTopic"}
+    assert env["EMERGENCY_ACK_MINUTES"] == {"Ref": "EmergencyAckMinutes"}
+    assert template["Parameters"]["EmergencyAckMinutes"]["Default"] == 5
+    assert env["URGENT_ACK_MINUTES"] == {"Ref": "UrgentAckMinutes"}
+    by_sid = {s["Sid"]: s for s in statements(function)}
+    assert by_sid["PublishPages"]["Resource"] == [{"Ref": "PagerTopic"}, {"Ref": "EscalationTopic"}]
+    assert sorted(by_sid["EncryptPagesWithDataKey"]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert set(template["Outputs"]) >= {"PagerTopicArn", "EscalationTopicArn"}
+
+
+def test_failing_pages_raise_an_alarm_from_the_worker_or_the_sweep(resources):
+    alarm = props(resources, "PagesFailedAlarm")
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    stats = [m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m]
+    assert {(m["Namespace"], m["MetricName"]) for m in stats} == {("FastTriage", "pages_failed")}
+    assert {m["Dimensions"][0]["Value"] for m in stats} == {"worker", "escalation"}
+    (result,) = [m for m in alarm["Metrics"] if m.get("ReturnData")]
+    assert "worker" in result["Expression"] and "sweep" in result["Expression"]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")

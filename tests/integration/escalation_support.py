@@ -20,7 +20,8 @@ from fasttriage.domain.escalation import EscalationPorts, Page
 from fasttriage.domain.summarizer import DeterministicSummarizer, SafeSummarizer
 from fasttriage.local.events import message_sid, signed_webhook_event, twilio_payload
 from fasttriage.local.summarizer_stub import KeywordStubSummarizer
-from fasttriage.worker import JobRunner, count_failed_page
+from fasttriage.wiring import count_failed_page
+from fasttriage.worker import JobRunner
 from worker_harness import make_runner
 
 ACCOUNT_SID = "AC" + "7" * 32

@@ -25,6 +25,7 @@ from fasttriage.domain.models import JobKind, TriageJob
 from fasttriage.domain.processing import Ports, erase_patient, process_job
 from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
 from fasttriage.observability import logger, mask_name, mask_phone, metrics
+from fasttriage.wiring import count_failed_page
 
 HEALTH_MAX_AGE_S = 60
 
@@ -140,10 +141,6 @@ def build_summarizer(settings: Settings) -> Summarizer:
         on_latency=lambda ms: metrics.add_metric(name="llm_latency", unit="Milliseconds", value=ms),
     )
     return SafeSummarizer(llm, DeterministicSummarizer(), on_fallback=fallback_used)
-
-
-def count_failed_page() -> None:
-    metrics.add_metric(name="pages_failed", unit="Count", value=1)
 
 
 def build_escalation(
