@@ -96,6 +96,12 @@ class Inbox:
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
+def inbox_and_pager(endpoint: str) -> tuple[Inbox, SnsPager]:
+    """An on-call inbox and the real SnsPager publishing to it."""
+    inbox = Inbox.create(endpoint, "pager")
+    return inbox, SnsPager(inbox.topic_arn, client=sns_client(endpoint))
+
+
 class FlakyPager:
     """The real SnsPager, refusing the first `failures` pages like an SNS outage would."""
 

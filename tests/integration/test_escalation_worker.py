@@ -12,8 +12,8 @@ from escalation_support import (
     LATER_EMERGENCY_TEXT,
     URGENT_TEXT,
     FlakyPager,
-    Inbox,
     escalating_runner,
+    inbox_and_pager,
     sns_client,
     twilio_bodies,
     webhook_jobs,
@@ -56,11 +56,9 @@ def test_the_samples_are_missed_by_the_screen():
 def test_emergency_the_screen_misses_gets_one_instruction_and_one_page_however_often_the_job_runs(
     broker_url, queue_name, moto_endpoint, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
-    inbox = Inbox.create(moto_endpoint, "pager")
+    inbox, pager = inbox_and_pager(moto_endpoint)
     twilio = RecordingTwilioHttpClient()
-    runner = escalating_runner(
-        mongo_db, s3, bucket, twilio=twilio, pager=SnsPager(inbox.topic_arn, client=sns_client(moto_endpoint))
-    )
+    runner = escalating_runner(mongo_db, s3, bucket, twilio=twilio, pager=pager)
     [job] = webhook_jobs(webhook, publisher, lambda_context, "whatsapp:+15550100201", [EMERGENCY_TEXT])
     assert job.assessment.urgency_floor is None  # the webhook only said "a clinician will review it"
 
@@ -95,11 +93,9 @@ def test_emergency_the_screen_misses_gets_one_instruction_and_one_page_however_o
 def test_upgrade_from_urgent_to_emergency_tells_and_pages_once_more(
     broker_url, queue_name, moto_endpoint, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
-    inbox = Inbox.create(moto_endpoint, "pager")
+    inbox, pager = inbox_and_pager(moto_endpoint)
     twilio = RecordingTwilioHttpClient()
-    runner = escalating_runner(
-        mongo_db, s3, bucket, twilio=twilio, pager=SnsPager(inbox.topic_arn, client=sns_client(moto_endpoint))
-    )
+    runner = escalating_runner(mongo_db, s3, bucket, twilio=twilio, pager=pager)
     sender = "whatsapp:+15550100202"
     first, second = webhook_jobs(
         webhook, publisher, lambda_context, sender, [URGENT_TEXT, LATER_EMERGENCY_TEXT]
@@ -123,11 +119,9 @@ def test_upgrade_from_urgent_to_emergency_tells_and_pages_once_more(
 def test_an_instruction_the_webhook_already_gave_is_not_sent_again_but_the_case_is_paged(
     broker_url, queue_name, moto_endpoint, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
-    inbox = Inbox.create(moto_endpoint, "pager")
+    inbox, pager = inbox_and_pager(moto_endpoint)
     twilio = RecordingTwilioHttpClient()
-    runner = escalating_runner(
-        mongo_db, s3, bucket, twilio=twilio, pager=SnsPager(inbox.topic_arn, client=sns_client(moto_endpoint))
-    )
+    runner = escalating_runner(mongo_db, s3, bucket, twilio=twilio, pager=pager)
     text = (
         "Estou com uma dor no peito muito forte, apertando, e vai para o braço esquerdo. Estou suando frio."
     )
@@ -146,11 +140,9 @@ def test_an_instruction_the_webhook_already_gave_is_not_sent_again_but_the_case_
 def test_twilio_down_retries_the_instruction_without_paging_twice(
     broker_url, queue_name, moto_endpoint, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
-    inbox = Inbox.create(moto_endpoint, "pager")
+    inbox, pager = inbox_and_pager(moto_endpoint)
     twilio = RecordingTwilioHttpClient(refused_connection(), refused_connection())
-    runner = escalating_runner(
-        mongo_db, s3, bucket, twilio=twilio, pager=SnsPager(inbox.topic_arn, client=sns_client(moto_endpoint))
-    )
+    runner = escalating_runner(mongo_db, s3, bucket, twilio=twilio, pager=pager)
     [job] = webhook_jobs(webhook, publisher, lambda_context, "whatsapp:+15550100204", [EMERGENCY_TEXT])
     with RunningWorker(lambda: broker_url, queue_name, runner) as consumer:
         publish(broker_url, queue_name, [job])
@@ -165,9 +157,9 @@ def test_twilio_down_retries_the_instruction_without_paging_twice(
 def test_sns_down_is_retried_counted_and_pages_once_when_it_is_back(
     broker_url, queue_name, moto_endpoint, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
-    inbox = Inbox.create(moto_endpoint, "pager")
+    inbox, sns = inbox_and_pager(moto_endpoint)
     twilio = RecordingTwilioHttpClient()
-    pager = FlakyPager(SnsPager(inbox.topic_arn, client=sns_client(moto_endpoint)), failures=2)
+    pager = FlakyPager(sns, failures=2)
     runner = escalating_runner(mongo_db, s3, bucket, twilio=twilio, pager=pager)
     [job] = webhook_jobs(webhook, publisher, lambda_context, "whatsapp:+15550100205", [EMERGENCY_TEXT])
     metrics.clear_metrics()

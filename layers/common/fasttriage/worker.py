@@ -25,7 +25,6 @@ from fasttriage.domain.models import JobKind, TriageJob
 from fasttriage.domain.processing import Ports, erase_patient, process_job
 from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
 from fasttriage.observability import logger, mask_name, mask_phone, metrics
-from fasttriage.wiring import count_failed_page
 
 HEALTH_MAX_AGE_S = 60
 
@@ -148,6 +147,8 @@ def build_escalation(
 ) -> EscalationPorts:
     """Patient instructions through Twilio (when wired) and pages through SNS (when PAGE_TOPIC_ARN is set,
     or the given pager: the local stack's notifier)."""
+    from fasttriage.wiring import count_failed_page
+
     pages = None
     if pager is None and settings.page_topic_arn:
         from fasttriage.adapters.pager import SnsPager, sns_client

@@ -16,6 +16,7 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from fasttriage.adapters.outbound import MongoClaims
 from fasttriage.domain.errors import RepositoryError
 from fasttriage.domain.escalation import (
     INSTRUCTION,
@@ -47,11 +48,13 @@ def _page(doc: dict[str, Any]) -> PageRecord:
     )
 
 
-class MongoPageLog:
+class MongoPageLog(MongoClaims):
     """Satisfies domain.escalation.PageLog."""
 
+    _what = "page"
+
     def __init__(self, db: Database[Any]) -> None:
-        self.pages = db["pages"]
+        self.pages = self._claims = db["pages"]
 
     def ensure_indexes(self) -> None:
         try:
@@ -79,21 +82,6 @@ class MongoPageLog:
         except PyMongoError as exc:
             raise RepositoryError("page claim failed") from exc
         return True
-
-    def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None:
-        update: dict[str, Any] = {"state": state, "updated_at": now}
-        if provider_id:
-            update["provider_id"] = provider_id
-        try:
-            self.pages.update_one({"_id": key}, {"$set": update})
-        except PyMongoError as exc:
-            raise RepositoryError("page update failed") from exc
-
-    def release(self, key: str) -> None:
-        try:
-            self.pages.delete_one({"_id": key, "state": "sending"})
-        except PyMongoError as exc:
-            raise RepositoryError("page release failed") from exc
 
     def history(self, summary_id: str) -> list[PageRecord]:
         try:
