@@ -308,6 +308,20 @@ def test_sweep_pages_a_case_never_paged_then_repeats_then_escalates():
     ]
 
 
+def test_a_case_downgraded_after_its_emergency_page_is_not_paged_as_new_but_repaged_on_the_urgent_clock():
+    pager, pages = Pager(), Pages()
+    p = ports(pager, pages)
+    page_case(CASE, summary(Urgency.EMERGENCY), first_message_at=T0, ports=p, now=lambda: T0)
+    cases = Open(open_case(urgency=Urgency.URGENT))  # a later summary rated it urgent
+    policy = SweepPolicy(urgent=AckPolicy(30, 30, 1))
+    assert not sweep(cases, p, now=T0 + timedelta(minutes=1), policy=policy).paged
+    assert sweep(cases, p, now=T0 + timedelta(minutes=30), policy=policy).paged
+    assert [(pg.urgency, pg.round, pg.reason) for pg in pager.pages] == [
+        (Urgency.EMERGENCY, 0, "new_case"),
+        (Urgency.URGENT, 1, "unacknowledged"),
+    ]
+
+
 def test_a_failed_page_in_the_sweep_does_not_stop_the_others():
     failed: list[int] = []
     pager, pages = Pager(failures=1), Pages()

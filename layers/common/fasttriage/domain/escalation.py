@@ -471,8 +471,12 @@ def sweep(
     clock = lambda: now  # noqa: E731 - one instant for the whole run
     for case in cases.unacknowledged(LEVELS):
         result.checked += 1
-        history = [r for r in ports.pages.history(case.summary_id) if r.urgency is case.urgency]
-        first = next((r for r in history if r.round == 0), None)  # its time starts the clock
+        records = ports.pages.history(case.summary_id)
+        history = [r for r in records if r.urgency is case.urgency]
+        # The clock starts at the first page at this level, or at a higher one (a case that was downgraded
+        # after its emergency page is not paged "for the first time" again).
+        started = [r for r in records if r.round == 0 and r.urgency >= case.urgency]
+        first = min(started, key=lambda r: r.created_at) if started else None
         level_policy = policy.for_level(case.urgency)
         if first is None:
             round_, reason, target = 0, "missed", "oncall"
