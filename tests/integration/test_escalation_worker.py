@@ -150,6 +150,8 @@ def test_twilio_down_retries_the_instruction_without_paging_twice(
         assert consumer.stats.retried == 2
     assert len(twilio.sent) == 3  # refused, refused, sent
     assert mongo_db["outbound"].count_documents({"kind": "instruction:emergency", "state": "sent"}) == 1
+    case = mongo_db["summaries"].find_one({})
+    assert "patient told to call emergency services at" in pdf_text(s3, bucket, case)  # stored again
     assert wait_for(lambda: len(inbox.received()) >= 1)
     assert len(inbox.received()) == 1  # the page went out on the first attempt, and only then
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -145,7 +145,7 @@ def process_job(
     last_attempt: bool = False,
     on_case: Callable[[str], None] | None = None,
 ) -> Outcome:
-    repository, store = ports.repository, ports.store
+    repository = ports.repository
     erased_at = ports.patients.erased_at(job.patient_key)
     if erased_at is not None and job.received_at <= erased_at:
         return Outcome(
@@ -161,6 +161,7 @@ def process_job(
         on_case(summary_id)  # e.g. so that every later log line of this job carries the case id
     messages = repository.conversation(summary_id)
     version = len(messages)
+    resent: tuple[str | None, str | None] | None = None  # (instruction, page) of a redelivery that sent
     if not new_message:
         done = repository.get(summary_id)
         ref = done.report(version) if done is not None and done.version >= version else None
@@ -170,18 +171,54 @@ def process_job(
             page = _page(summary_id, done.summary, messages, ports, now)
             if failed is not None:
                 raise failed
-            follow_up = _follow_up(job, summary_id, done.summary, messages, ports, follow_up_enabled, now)
-            return Outcome(
-                summary_id=summary_id,
-                version=version,
-                urgency=done.urgency.value,
-                producer=done.summary.provenance.producer,
-                new_message=False,
-                report_key=ref.key,
-                follow_up=follow_up,
-                instruction=instruction,
-                page=page,
-            )
+            sent_now = instruction is not None and instruction.startswith("sent:")
+            if not sent_now:
+                follow_up = _follow_up(job, summary_id, done.summary, messages, ports, follow_up_enabled, now)
+                return Outcome(
+                    summary_id=summary_id,
+                    version=version,
+                    urgency=done.urgency.value,
+                    producer=done.summary.provenance.producer,
+                    new_message=False,
+                    report_key=ref.key,
+                    follow_up=follow_up,
+                    instruction=instruction,
+                    page=page,
+                )
+            # Sent only now (Twilio was down before): store this version's PDF again, so that it lists it.
+            resent = (instruction, page)
+    outcome = _process(
+        job,
+        summary_id,
+        messages,
+        version,
+        new_message,
+        ports,
+        now,
+        mask_patient,
+        mask_profile,
+        follow_up_enabled,
+        last_attempt,
+    )
+    return outcome if resent is None else replace(outcome, instruction=resent[0], page=resent[1])
+
+
+def _process(
+    job: TriageJob,
+    summary_id: str,
+    messages: list[ConversationMessage],
+    version: int,
+    new_message: bool,
+    ports: Ports,
+    now: Callable[[], datetime],
+    mask_patient: Callable[[str], str],
+    mask_profile: Callable[[str | None], str | None],
+    follow_up_enabled: bool,
+    last_attempt: bool,
+) -> Outcome:
+    """Steps 3-6 for a message of the case: media, summary, instruction, PDF, save, page, follow-up."""
+    repository, store = ports.repository, ports.store
+    message_sid = job.message.message_sid
     if job.message.media and ports.media is not None:
         results = store_media(job, summary_id, ports.media, store, retry_transient=not last_attempt)
         repository.set_media(message_sid, results)
