@@ -189,3 +189,33 @@ def test_sns_unreachable_is_a_pager_error_the_job_retries(
     [job] = webhook_jobs(webhook, publisher, lambda_context, "whatsapp:+15550100206", [EMERGENCY_TEXT])
     assert runner(delivery(job)).decision is Decision.RETRY
     assert mongo_db["pages"].count_documents({}) == 0  # the claim was released: the retry pages
+
+
+def test_a_page_sns_refuses_is_a_pager_error_and_a_published_one_has_sms_and_email_texts(moto_endpoint):
+    import json
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from fasttriage.domain.errors import PagerUnavailable
+    from fasttriage.domain.escalation import Page
+    from fasttriage.domain.urgency import Urgency
+
+    page = Page(
+        "a" * 32, Urgency.EMERGENCY, "new_case", 0, "oncall", ("overdose",), Language.PT, datetime.now(UTC)
+    )
+    missing = SnsPager("arn:aws:sns:us-east-1:123456789012:no-such-topic", client=sns_client(moto_endpoint))
+    with pytest.raises(PagerUnavailable, match="SNS refused the page"):
+        missing.publish(page, now=datetime.now(UTC))
+
+    class Recording:
+        def publish(self, **kwargs):
+            self.kwargs = kwargs
+            return {"MessageId": "m-1"}
+
+    client = Recording()
+    assert SnsPager("arn:topic", client=client).publish(page, now=datetime.now(UTC)) == "m-1"
+    message = json.loads(client.kwargs["Message"])
+    assert client.kwargs["MessageStructure"] == "json" and set(message) == {"default", "email", "sms"}
+    assert len(message["sms"].encode()) <= 1600 and "overdose" in message["sms"]
+    assert client.kwargs["Subject"].startswith("FastTriage EMERGENCY case aaaaaaaa")
