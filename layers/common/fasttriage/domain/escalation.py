@@ -478,6 +478,8 @@ def sweep(
         started = [r for r in records if r.round == 0 and r.urgency >= case.urgency]
         first = min(started, key=lambda r: r.created_at) if started else None
         level_policy = policy.for_level(case.urgency)
+        reason: PageReason
+        target: Target
         if first is None:
             round_, reason, target = 0, "missed", "oncall"
         else:
@@ -489,9 +491,9 @@ def sweep(
         page = Page(
             summary_id=case.summary_id,
             urgency=case.urgency,
-            reason=reason,  # type: ignore[arg-type]
+            reason=reason,
             round=round_,
-            target=target,  # type: ignore[arg-type]
+            target=target,
             red_flags=case.red_flags,
             language=case.language,
             first_message_at=case.first_message_at,
