@@ -1,4 +1,4 @@
-"""`python -m benchmarks.run [--only webhook|worker|scaling] [--quick] [--out PATH]`
+"""`python -m benchmarks.run [--only webhook|worker|scaling|escalation] [--quick] [--out PATH]`
 
 Runs the benchmarks against the local RabbitMQ (AMQP_URL), moto's S3 server and mongomock, prints each figure
 beside its floor with PASS/MISS per goal, and writes docs/benchmarks.md (not with --quick, unless --out).
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, Section, amqp_url, fmt, machine_info
 
-BENCHMARKS = ("webhook", "worker", "scaling")
+BENCHMARKS = ("webhook", "worker", "scaling", "escalation")
 
 
 def _runner(name: str) -> Callable[..., Section]:
@@ -24,6 +24,8 @@ def _runner(name: str) -> Callable[..., Section]:
         from benchmarks.webhook import run
     elif name == "worker":
         from benchmarks.worker import run
+    elif name == "escalation":
+        from benchmarks.escalation import run
     else:
         from benchmarks.scaling import run
     return run

@@ -205,3 +205,80 @@ def test_a_doctor_signs_in_opens_the_emergency_downloads_its_pdf_and_closes_it(s
     assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     driver.find_element(By.CSS_SELECTOR, "#detail .back").click()
     wait_for(lambda: driver.find_element(By.ID, "list-pane").is_displayed(), what="back to the queue")
+
+
+def test_a_new_emergency_stays_in_a_banner_until_acknowledged_and_its_case_shows_who_was_told(stack, browser):
+    """Issue 10: the queue refreshes itself; an emergency nobody acknowledged stays in a banner (with an
+    optional sound, off by default); Acknowledge moves it to in review (audited) and the banner lets it go."""
+    from selenium.webdriver.common.by import By
+
+    from fasttriage.local.demo import post_signed
+    from fasttriage.local.events import message_sid, twilio_payload
+
+    driver = browser
+    cases = seed(stack)
+    driver.get(f"{stack.gateway.url}/console")
+    assert driver.find_element(By.ID, "username").get_attribute("value") == "dr.ada"
+    driver.find_element(By.ID, "password").send_keys("local-dev-only")
+    driver.find_element(By.ID, "signin-button").click()
+
+    emergencies = {d["_id"] for d in stack.db["summaries"].find({"urgency": "emergency", "status": "new"})}
+    alerted = wait_for(
+        lambda: (
+            {
+                e.get_attribute("data-alert")
+                for e in driver.find_elements(By.CSS_SELECTOR, "#alerts [data-alert]")
+            }
+            == emergencies
+        ),
+        what="the emergency banner",
+    )
+    assert alerted and driver.find_element(By.ID, "alerts").is_displayed()
+    assert not driver.find_element(By.ID, "sound").is_selected()  # sound is off until the doctor turns it on
+
+    # A new emergency the screen misses (the local stub rates it): it appears without anyone clicking Refresh.
+    rows_before = len(driver.find_elements(By.CSS_SELECTOR, "#queue button.row"))
+    text = "My glucose meter just says HI and I keep vomiting, I can hardly stay awake"
+    sid = message_sid("browser:new-emergency")
+    answer = post_signed(
+        stack.gateway.url, twilio_payload(sid=sid, sender="whatsapp:+15550100999", body=text)
+    )
+    assert answer.status_code == 200
+    new_case = wait_for(lambda: stack.runner.repository.session_of_message(sid), what="the new case")
+    wait_for(lambda: stack.runner.repository.get(new_case), what="its summary")
+    wait_for(
+        lambda: driver.find_elements(By.CSS_SELECTOR, f'#alerts [data-alert="{new_case}"]'),
+        timeout_s=16,  # the console is at most 15 s behind
+        what="the new emergency in the banner, without a click",
+    )
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#queue button.row")) == rows_before + 1
+    assert "updated" in driver.find_element(By.ID, "updated").text.lower()
+
+    # Its case says who was told what: the patient (by the worker, the stub in the LLM's place) and on-call.
+    driver.find_element(By.CSS_SELECTOR, f'#alerts [data-alert="{new_case}"] button:not(.danger)').click()
+    wait_for(
+        lambda: driver.find_elements(By.CSS_SELECTOR, "#detail .escalations tr[data-escalation]"),
+        what="history",
+    )
+    history = driver.find_element(By.CSS_SELECTOR, "#detail .escalations").text
+    assert "patient told to call emergency services" in history and "worker/LLM" in history
+    assert "on-call paged (emergency, new case)" in history
+    assert driver.find_element(By.CSS_SELECTOR, '#detail [data-action="in_review"]').text == "Acknowledge"
+
+    # Acknowledge from the banner: the case goes to in review, audited, and leaves the banner for good.
+    driver.find_element(By.CSS_SELECTOR, f'#alerts [data-ack="{new_case}"]').click()
+    wait_for(
+        lambda: stack.db["summaries"].find_one({"_id": new_case})["status"] == "in_review", what="in review"
+    )
+    wait_for(
+        lambda: not driver.find_elements(By.CSS_SELECTOR, f'#alerts [data-alert="{new_case}"]'),
+        what="the banner to let the acknowledged case go",
+    )
+    audit = stack.db["audit"].find_one({"summary_id": new_case, "action": "update_summary"})
+    assert (audit["username"], audit["detail"]["to"]) == ("dr.ada", "in_review")
+    time.sleep(11)  # a refresh later, it has not come back; the other emergencies are still there
+    alerted = {
+        e.get_attribute("data-alert") for e in driver.find_elements(By.CSS_SELECTOR, "#alerts [data-alert]")
+    }
+    assert alerted == emergencies
+    assert len(cases) + 1 == stack.db["summaries"].count_documents({})

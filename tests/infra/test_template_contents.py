@@ -432,7 +432,13 @@ def test_worker_task_role_reaches_only_triage_reports_and_the_data_key(resources
     role = props(resources, "WorkerTaskRole")
     assert "ManagedPolicyArns" not in role
     by_sid = {s["Sid"]: s for s in statements(role)}
-    assert set(by_sid) == {"ReportsObjects", "ListReportsUnderTriage", "EncryptReportsWithDataKey"}
+    assert set(by_sid) == {
+        "ReportsObjects",
+        "ListReportsUnderTriage",
+        "EncryptReportsWithDataKey",
+        "PublishPages",  # issue 10: the first page of an emergency/urgent case
+        "EncryptPagesWithDataKey",
+    }
     assert sorted(by_sid["ReportsObjects"]["Action"]) == [
         "s3:DeleteObject",
         "s3:DeleteObjectVersion",  # erasure removes every version
@@ -764,6 +770,7 @@ def test_alarms_cover_api_lambda_dlq_backlog_tasks_jobs_and_saturation(resources
     assert {a["Dimensions"][0]["Value"]["Ref"] for a in lambda_alarms} == {
         "WebhookFunction",
         "PresignFunction",
+        "EscalationFunction",
     }
     dlq, _ = watched["DeadLetterQueueAlarm"]
     assert {"Name": "Queue", "Value": {"Fn::Sub": "${QueueName}.dead"}} in dlq["Dimensions"]
@@ -1111,6 +1118,16 @@ def test_every_stack_role_carries_the_boundary_and_stays_inside_it(resources, te
     assert template["Globals"]["Function"]["PermissionsBoundary"] == arn
     for name in of_type(resources, "AWS::IAM::Role"):
         assert props(resources, name)["PermissionsBoundary"] == arn, name
+    schedules = [
+        (name, event["Properties"])
+        for name, body in resources.items()
+        if body["Type"] == "AWS::Serverless::Function"
+        for event in body["Properties"].get("Events", {}).values()
+        if event["Type"] == "ScheduleV2"
+    ]
+    assert schedules, "the escalation sweep runs on a schedule"
+    for name, schedule in schedules:  # SAM creates a role for each schedule unless RoleArn is given
+        assert schedule.get("RoleArn") or schedule["PermissionsBoundary"] == arn, name
     for section in ("default", "prod"):
         overrides = samconfig[section]["deploy"]["parameters"]["parameter_overrides"]
         assert "PermissionsBoundaryName=fasttriage-stack-boundary" in overrides.split()
@@ -1121,7 +1138,7 @@ def test_every_stack_role_carries_the_boundary_and_stays_inside_it(resources, te
                    "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
                    "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
                    "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"]  # fmt: skip
-    used = set(sam_managed)
+    used = set(sam_managed) | ({"lambda:InvokeFunction"} if schedules else set())  # the schedules' roles
     for body in resources.values():
         if body["Type"] in ("AWS::IAM::Role", "AWS::Serverless::Function"):
             for statement in statements(body.get("Properties", {})):
@@ -1176,3 +1193,80 @@ def test_webhook_and_worker_use_their_own_broker_users_made_by_the_custom_resour
     assert props(resources, "BrokerUsersFunction")["VpcConfig"]["SecurityGroupIds"] == [
         {"Ref": "BrokerAdminSecurityGroup"}
     ]
+
+
+# --------------------------------------------------------------------------------------------- escalation (issue 10)
+def test_pager_topics_are_encrypted_separate_from_alarms_with_conditional_email_and_sms(resources, template):
+    for topic in ("PagerTopic", "EscalationTopic"):
+        assert props(resources, topic)["KmsMasterKeyId"] == {"Ref": "DataKey"}, topic
+        assert topic != "AlarmTopic"
+    subscriptions = of_type(resources, "AWS::SNS::Subscription")
+    expected = {
+        "OnCallEmailSubscription": ("PagerTopic", "email", "OnCallEmail", "HasOnCallEmail"),
+        "OnCallSmsSubscription": ("PagerTopic", "sms", "OnCallPhone", "HasOnCallPhone"),
+        "EscalationEmailSubscription": ("EscalationTopic", "email", "EscalationEmail", "HasEscalationEmail"),
+        "EscalationSmsSubscription": ("EscalationTopic", "sms", "EscalationPhone", "HasEscalationPhone"),
+    }
+    for name, (topic, protocol, parameter, condition) in expected.items():
+        body = subscriptions[name]
+        assert body["Condition"] == condition
+        assert body["Properties"] == {
+            "TopicArn": {"Ref": topic},
+            "Protocol": protocol,
+            "Endpoint": {"Ref": parameter},
+        }
+        assert template["Parameters"][parameter]["Default"] == ""
+        assert template["Conditions"][condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, ""]}]}
+    phone = re.compile(template["Parameters"]["OnCallPhone"]["AllowedPattern"])
+    assert phone.fullmatch("+15551234567") and phone.fullmatch("") and not phone.fullmatch("5551234567")
+
+
+def test_worker_pages_only_the_on_call_topic_with_the_console_link(resources):
+    env = {item["Name"]: item["Value"] for item in container(resources)["Environment"]}
+    assert env["PAGE_TOPIC_ARN"] == {"Ref": "PagerTopic"}
+    assert "ESCALATION_TOPIC_ARN" not in env
+    assert "CONSOLE_URL" in env
+    by_sid = {s["Sid"]: s for s in statements(props(resources, "WorkerTaskRole"))}
+    assert by_sid["PublishPages"]["Action"] == "sns:Publish"
+    assert by_sid["PublishPages"]["Resource"] == {"Ref": "PagerTopic"}
+    assert by_sid["EncryptPagesWithDataKey"]["Action"] == "kms:GenerateDataKey*"
+
+
+def test_escalation_sweep_runs_every_minute_one_at_a_time_and_pages_both_topics(resources, template):
+    function = props(resources, "EscalationFunction")
+    assert (function["CodeUri"], function["Handler"]) == ("functions/escalation/", "app.handler")
+    assert (REPO / "functions" / "escalation" / "app.py").is_file()
+    assert function["Layers"] == [{"Ref": "CommonLayer"}]
+    assert function["ReservedConcurrentExecutions"] == 1
+    assert function["LoggingConfig"] == {"LogGroup": {"Ref": "EscalationLogGroup"}}
+    (event,) = function["Events"].values()
+    assert event == {
+        "Type": "ScheduleV2",
+        "Properties": {
+            "ScheduleExpression": "rate(1 minute)",
+            "Description": event["Properties"]["Description"],
+            "PermissionsBoundary": event["Properties"]["PermissionsBoundary"],  # checked with the boundary
+        },
+    }
+    env = env_of(resources, "EscalationFunction", template)
+    assert env["POWERTOOLS_SERVICE_NAME"] == "escalation"  # the PagesFailedAlarm's dimension
+    assert env["PAGE_TOPIC_ARN"] == {"Ref": "PagerTopic"}
+    assert env["ESCALATION_TOPIC_ARN"] == {"Ref": "EscalationTopic"}
+    assert env["EMERGENCY_ACK_MINUTES"] == {"Ref": "EmergencyAckMinutes"}
+    assert template["Parameters"]["EmergencyAckMinutes"]["Default"] == 5
+    assert env["URGENT_ACK_MINUTES"] == {"Ref": "UrgentAckMinutes"}
+    by_sid = {s["Sid"]: s for s in statements(function)}
+    assert by_sid["PublishPages"]["Resource"] == [{"Ref": "PagerTopic"}, {"Ref": "EscalationTopic"}]
+    assert sorted(by_sid["EncryptPagesWithDataKey"]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert set(template["Outputs"]) >= {"PagerTopicArn", "EscalationTopicArn"}
+
+
+def test_failing_pages_raise_an_alarm_from_the_worker_or_the_sweep(resources):
+    alarm = props(resources, "PagesFailedAlarm")
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    stats = [m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m]
+    assert {(m["Namespace"], m["MetricName"]) for m in stats} == {("FastTriage", "pages_failed")}
+    assert {m["Dimensions"][0]["Value"] for m in stats} == {"worker", "escalation"}
+    (result,) = [m for m in alarm["Metrics"] if m.get("ReturnData")]
+    assert "worker" in result["Expression"] and "sweep" in result["Expression"]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")

@@ -78,6 +78,16 @@ def test_scaling_benchmark_records_which_worker_ran_each_job(broker_url):
     assert_well_formed(scaling.build_section(results, 0.01, 1.0), goals=2)
 
 
+def test_escalation_benchmark_times_each_page_from_the_message_and_the_job(broker_url):
+    from benchmarks import escalation
+
+    measured = escalation.measure(2, warmup=1)
+
+    assert len(measured["latency"]) == len(measured["job"]) == 2 and measured["pages"] == 3
+    assert all(latency > job for latency, job in zip(measured["latency"], measured["job"], strict=True))
+    assert_well_formed(escalation.build_section(measured, 1.0), goals=1)
+
+
 def test_report_replaces_only_the_sections_it_ran(tmp_path):
     from benchmarks.common import Row, Section
     from benchmarks.report import write

@@ -15,8 +15,11 @@ def _local(args: argparse.Namespace) -> int:
         from fasttriage.local.demo import replay, sample_events
         from fasttriage.local.stack import LocalStack
 
-        stack = LocalStack(port=args.port).start()
+        stack = LocalStack(port=args.port, echo_pages=True).start()
         print(f"FastTriage local stack on {stack.gateway.url} ({stack.queue_description}). Ctrl-C stops it.")
+        print(
+            "  pages to on-call clinicians and messages the worker sends patients are printed below (PAGE/PATIENT)"
+        )
         print(f"  POST {stack.gateway.url}/webhook/twilio   GET {stack.gateway.url}/console")
         print(f"  console dev sign-in: any user name, password '{LOCAL_DEV_PASSWORD}'")
         if args.seed:

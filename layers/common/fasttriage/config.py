@@ -92,6 +92,18 @@ class Settings(BaseModel):
     follow_up_enabled: bool = False
     max_attempts: int = Field(default=5, ge=1)
 
+    # Escalation (domain.escalation): pages to clinicians, re-pages until a case is acknowledged
+    page_topic_arn: str | None = Field(default=None, description="SNS topic of the on-call clinicians.")
+    escalation_topic_arn: str | None = Field(default=None, description="SNS topic of the escalation contact.")
+    console_url: str | None = Field(default=None, description="The console's URL, for the link in a page.")
+    emergency_ack_minutes: int = Field(default=5, ge=1)
+    emergency_repeat_minutes: int = Field(default=5, ge=1)
+    emergency_max_repages: int = Field(default=3, ge=0)
+    urgent_ack_minutes: int = Field(default=30, ge=1)
+    urgent_repeat_minutes: int = Field(default=30, ge=1)
+    urgent_max_repages: int = Field(default=2, ge=0)
+    escalation_pages: int = Field(default=3, ge=0, description="Pages to the escalation contact, per level.")
+
     # Doctors' API and console
     doctors_group: str = "doctors"
     cognito_domain: str | None = Field(

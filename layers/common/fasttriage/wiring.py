@@ -99,3 +99,56 @@ def mongo_database(settings: Settings, appname: str) -> Any:
     uri = Secrets(settings).mongo_uri()
     client: Any = MongoClient(uri, appname=appname, serverSelectionTimeoutMS=3000, tz_aware=True)
     return client[settings.mongo_db_name]
+
+
+def count_failed_page() -> None:
+    from fasttriage.observability import metrics
+
+    metrics.add_metric(name="pages_failed", unit="Count", value=1)
+
+
+@dataclass
+class EscalationDependencies:
+    """The escalation sweep's ports (functions/escalation): unacknowledged cases, the pager, the clock."""
+
+    settings: Settings
+    cases: Any  # domain.escalation.UnacknowledgedCases
+    ports: Any  # domain.escalation.EscalationPorts
+    policy: Any  # domain.escalation.SweepPolicy
+    clock: Any  # () -> datetime
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EscalationDependencies:
+        from datetime import UTC, datetime
+
+        from fasttriage.adapters.pager import SnsPager, sns_client
+        from fasttriage.adapters.pages import MongoOpenCases, MongoPageLog
+        from fasttriage.domain.escalation import EscalationPorts
+
+        if not settings.page_topic_arn:
+            raise RuntimeError("PAGE_TOPIC_ARN is not set")
+        db = mongo_database(settings, "fasttriage-escalation")
+        pager = SnsPager(
+            settings.page_topic_arn, settings.escalation_topic_arn, sns_client(settings.aws_endpoint_url)
+        )
+        ports = EscalationPorts(
+            pager=pager,
+            pages=MongoPageLog(db),
+            console_url=settings.console_url,
+            on_page_failed=count_failed_page,
+        )
+        return cls(settings, MongoOpenCases(db), ports, sweep_policy(settings), lambda: datetime.now(UTC))
+
+
+def sweep_policy(settings: Settings) -> Any:
+    from fasttriage.domain.escalation import SweepPolicy
+
+    return SweepPolicy.from_minutes(
+        emergency=(
+            settings.emergency_ack_minutes,
+            settings.emergency_repeat_minutes,
+            settings.emergency_max_repages,
+        ),
+        urgent=(settings.urgent_ack_minutes, settings.urgent_repeat_minutes, settings.urgent_max_repages),
+        escalation_pages=settings.escalation_pages,
+    )

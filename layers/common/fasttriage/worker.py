@@ -20,6 +20,7 @@ from pydantic import SecretStr, ValidationError
 from fasttriage.adapters.consumer import Decision, Delivery, RabbitConsumer, Verdict
 from fasttriage.config import ConfigurationError, Settings, is_placeholder
 from fasttriage.domain.errors import PermanentError
+from fasttriage.domain.escalation import EscalationPorts
 from fasttriage.domain.models import JobKind, TriageJob
 from fasttriage.domain.processing import ParkedJobs, Ports, erase_patient, process_job
 from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
@@ -106,12 +107,18 @@ class JobRunner:
             producer=outcome.producer,
             new_message=outcome.new_message,
             follow_up=outcome.follow_up,
+            instruction=outcome.instruction,
+            page=outcome.page,
             duration_ms=round(elapsed_ms, 1),
         )
         metrics.add_metric(name="jobs_completed", unit="Count", value=1)
         metrics.add_metric(name="processing_time", unit="Milliseconds", value=elapsed_ms)
         if outcome.producer == "fallback":
             metrics.add_metric(name="fallback_used", unit="Count", value=1)
+        if outcome.page and outcome.page.startswith("paged:"):
+            metrics.add_metric(name="pages_published", unit="Count", value=1)
+        if outcome.instruction and outcome.instruction.startswith("sent:"):
+            metrics.add_metric(name="patient_instructions_sent", unit="Count", value=1)
         return Verdict(Decision.ACK)
 
 
@@ -139,6 +146,37 @@ def build_summarizer(settings: Settings) -> Summarizer:
         on_latency=lambda ms: metrics.add_metric(name="llm_latency", unit="Milliseconds", value=ms),
     )
     return SafeSummarizer(llm, DeterministicSummarizer(), on_fallback=fallback_used)
+
+
+def build_escalation(
+    settings: Settings, mongo_db: Any, *, messenger: Any = None, outbound: Any = None, pager: Any = None
+) -> EscalationPorts:
+    """Patient instructions through Twilio (when wired) and pages through SNS (when PAGE_TOPIC_ARN is set,
+    or the given pager: the local stack's notifier)."""
+    from fasttriage.wiring import count_failed_page
+
+    pages = None
+    if pager is None and settings.page_topic_arn:
+        from fasttriage.adapters.pager import SnsPager, sns_client
+
+        pager = SnsPager(
+            settings.page_topic_arn, settings.escalation_topic_arn, sns_client(settings.aws_endpoint_url)
+        )
+    if pager is not None:
+        from fasttriage.adapters.pages import MongoPageLog
+
+        pages = MongoPageLog(mongo_db)
+        pages.ensure_indexes()
+    elif settings.stage != "local":
+        logger.warning("no PAGE_TOPIC_ARN: emergency and urgent cases page nobody")
+    return EscalationPorts(
+        messenger=messenger,
+        outbound=outbound,
+        pager=pager,
+        pages=pages,
+        console_url=settings.console_url,
+        on_page_failed=count_failed_page,
+    )
 
 
 def build_runner(
@@ -187,6 +225,7 @@ def build_runner(
         messenger=messenger,
         outbound=outbound,
         parked=parked,
+        escalation=build_escalation(settings, mongo_db, messenger=messenger, outbound=outbound),
     )
     return JobRunner(
         ports=ports,

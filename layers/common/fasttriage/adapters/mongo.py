@@ -97,7 +97,15 @@ class DoctorsQueue:
             doc = self.summaries.find_one({"_id": summary_id})
         except PyMongoError as exc:
             raise RepositoryError("summary read failed") from exc
-        return CaseView(record=_record(doc), revision=int(doc.get("revision", 0))) if doc else None
+        if not doc:
+            return None
+        from fasttriage.adapters.pages import escalation_history
+
+        return CaseView(
+            record=_record(doc),
+            revision=int(doc.get("revision", 0)),
+            escalations=escalation_history(self._db, summary_id),
+        )
 
     def update_case_status(
         self,

@@ -1,7 +1,9 @@
 """MongoDB `outbound`: one document per message the worker sends a patient, claimed before it is sent.
 
-`_id` is "<inbound MessageSid>:<kind>" (e.g. "SM...:followup"): inserting it is the claim, so a redelivered
-job finds the document and does not send again. States: sending -> sent | rejected | unknown; a send that
+`_id` is "<inbound MessageSid>:<kind>" (e.g. "SM...:followup") for a follow-up, and
+"<summary_id>:instruction:<urgency>" for the emergency/urgent instruction (domain.escalation, once per case and
+level; the webhook's own reply is recorded with state "sent" and `by` "webhook/rules"): inserting it is the
+claim, so a redelivered job finds the document and does not send again. States: sending -> sent | rejected | unknown; a send that
 certainly did not reach Twilio deletes its claim (`release`) so a retry may send.
 
 The document keeps the text sent (the clinician may need to see what the patient was asked) and the
@@ -14,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -21,11 +24,37 @@ from fasttriage.domain.errors import RepositoryError
 from fasttriage.domain.followup import OutboundRecord
 
 
-class MongoOutbound:
+class MongoClaims:
+    """The end of a claim-before-send document (the outbound log here, the page log in adapters.pages)."""
+
+    _claims: Collection[Any]
+    _what: str  # for error messages: "outbound", "page"
+
+    def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None:
+        """Moves a claim to its final state (sent, with the provider's message id; rejected; unknown)."""
+        update: dict[str, Any] = {"state": state, "updated_at": now}
+        if provider_id:
+            update["provider_id"] = provider_id
+        try:
+            self._claims.update_one({"_id": key}, {"$set": update})
+        except PyMongoError as exc:
+            raise RepositoryError(f"{self._what} update failed") from exc
+
+    def release(self, key: str) -> None:
+        """Deletes a claim still in 'sending' (the send certainly failed), so a retry can claim it again."""
+        try:
+            self._claims.delete_one({"_id": key, "state": "sending"})
+        except PyMongoError as exc:
+            raise RepositoryError(f"{self._what} release failed") from exc
+
+
+class MongoOutbound(MongoClaims):
     """Satisfies domain.followup.OutboundLog with plain pymongo calls (Atlas and DocumentDB)."""
 
+    _what = "outbound"
+
     def __init__(self, db: Database[Any]) -> None:
-        self.outbound = db["outbound"]
+        self.outbound = self._claims = db["outbound"]
 
     def ensure_indexes(self) -> None:
         try:
@@ -35,57 +64,60 @@ class MongoOutbound:
             raise RepositoryError("could not create outbound indexes") from exc
 
     def claim(
-        self, key: str, *, summary_id: str, patient_key: str, kind: str, body: str, now: datetime
+        self,
+        key: str,
+        *,
+        summary_id: str,
+        patient_key: str,
+        kind: str,
+        body: str,
+        now: datetime,
+        by: str | None = None,
+        state: str = "sending",
     ) -> bool:
-        """Records the intent to send; False when `key` was already claimed (sent, or being sent)."""
+        """Records the intent to send; False when `key` was already claimed (sent, or being sent).
+        `state="sent"` records a message sent by someone else (the webhook's reply); `by` says who decided."""
+        document: dict[str, Any] = {
+            "_id": key,
+            "summary_id": summary_id,
+            "patient_key": patient_key,
+            "kind": kind,
+            "body": body,
+            "state": state,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if by:
+            document["by"] = by
         try:
-            self.outbound.insert_one(
-                {
-                    "_id": key,
-                    "summary_id": summary_id,
-                    "patient_key": patient_key,
-                    "kind": kind,
-                    "body": body,
-                    "state": "sending",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+            self.outbound.insert_one(document)
         except DuplicateKeyError:
             return False
         except PyMongoError as exc:
             raise RepositoryError("outbound claim failed") from exc
         return True
 
-    def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None:
-        """Moves a claim to its final state: sent (with Twilio's message SID), rejected or unknown."""
-        update: dict[str, Any] = {"state": state, "updated_at": now}
-        if provider_id:
-            update["provider_id"] = provider_id
-        try:
-            self.outbound.update_one({"_id": key}, {"$set": update})
-        except PyMongoError as exc:
-            raise RepositoryError("outbound update failed") from exc
-
-    def release(self, key: str) -> None:
-        """Deletes a claim still in 'sending' (the send certainly failed), so a retry can claim it again."""
-        try:
-            self.outbound.delete_one({"_id": key, "state": "sending"})
-        except PyMongoError as exc:
-            raise RepositoryError("outbound release failed") from exc
-
     def history(self, summary_id: str) -> list[OutboundRecord]:
         """Every claim of the case, oldest first."""
         try:
             docs = list(
                 self.outbound.find(
-                    {"summary_id": summary_id}, {"kind": 1, "body": 1, "state": 1}, sort=[("created_at", 1)]
+                    {"summary_id": summary_id},
+                    {"kind": 1, "body": 1, "state": 1, "created_at": 1, "by": 1},
+                    sort=[("created_at", 1)],
                 )
             )
         except PyMongoError as exc:
             raise RepositoryError("outbound lookup failed") from exc
         return [
-            OutboundRecord(key=str(d["_id"]), kind=str(d["kind"]), body=str(d["body"]), state=str(d["state"]))
+            OutboundRecord(
+                key=str(d["_id"]),
+                kind=str(d["kind"]),
+                body=str(d["body"]),
+                state=str(d["state"]),
+                created_at=d.get("created_at"),
+                by=d.get("by"),
+            )
             for d in docs
         ]
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from fasttriage.domain.errors import FastTriageError, InvalidRequest, NotFound
+from fasttriage.domain.escalation import EscalationEntry
 from fasttriage.domain.models import SUMMARY_ID_PATTERN, CaseRecord, CaseStatus, TriageSummary
 from fasttriage.domain.urgency import Urgency
 
@@ -155,6 +156,11 @@ class CaseDetail(BaseModel):
     last_message_at: datetime
     summary: TriageSummary
     versions: list[VersionInfo]
+    escalations: list[EscalationEntry] = Field(
+        default_factory=list,
+        description="Who was told what and when: the patient's emergency/urgent instruction, pages to on-call "
+        "clinicians and to the escalation contact (domain.escalation), oldest first.",
+    )
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,7 @@ class CaseView:
 
     record: CaseRecord
     revision: int = 0
+    escalations: list[EscalationEntry] = field(default_factory=list)
 
 
 class StatusChange(BaseModel):
@@ -373,6 +380,7 @@ def _detail(view: CaseView) -> CaseDetail:
         versions=[
             VersionInfo(version=r.version, created_at=_utc(r.created_at), urgency=r.urgency) for r in versions
         ],
+        escalations=view.escalations,
     )
 
 

@@ -116,6 +116,10 @@ class MessageRejected(PermanentError):
         self.code = code
 
 
+class PagerUnavailable(TransientError):
+    """The page to clinicians was not published (SNS refused it or did not answer): retry, and alarm."""
+
+
 class UnsupportedMediaType(FastTriageError):
     """The request's Content-Type is not the one the endpoint accepts."""
 

@@ -56,6 +56,8 @@ class OutboundRecord:
     kind: str
     body: str
     state: str  # sending | sent | rejected | unknown
+    created_at: datetime | None = None
+    by: str | None = None  # who decided to send it (domain.escalation: "webhook/rules", "worker/LLM"...)
 
 
 @dataclass(frozen=True)

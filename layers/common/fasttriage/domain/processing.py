@@ -7,6 +7,11 @@ Order of effects, so that a crash at any point followed by a redelivery converge
 4. store the PDF and raw JSON in S3 (same keys for the same version: a re-put replaces identical content);
 5. upsert the case at that version (an older version never overwrites a newer one);
 6. only then may the caller ack.
+
+Escalation (domain.escalation) runs around steps 4-5: the patient's emergency/urgent instruction is sent right
+after the summary (so the PDF records it), the on-call page right after the case is saved (so its console link
+opens the case). Both are claimed before they are sent, so a redelivery or a retry does neither twice; a
+Twilio outage does not hold back the page (the send's error is raised only after the page).
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from fasttriage.domain import redflags
+from fasttriage.domain import escalation, redflags
+from fasttriage.domain.errors import MessengerUnavailable
 from fasttriage.domain.followup import Messenger, OutboundLog, send_follow_up
 from fasttriage.domain.media import MediaFetcher, StoredObjectLike, store_media
 from fasttriage.domain.models import (
@@ -33,7 +39,7 @@ from fasttriage.domain.models import (
 )
 from fasttriage.domain.report import ReportContext, render_pdf
 from fasttriage.domain.summarizer import Summarizer
-from fasttriage.domain.urgency import most_urgent
+from fasttriage.domain.urgency import Urgency, most_urgent
 
 
 class CaseRepository(Protocol):
@@ -90,6 +96,7 @@ class Ports:
     messenger: Messenger | None = None
     outbound: OutboundLog | None = None
     parked: ParkedJobs | None = None  # erasure also removes the patient's dead-lettered and delayed jobs
+    escalation: escalation.EscalationPorts | None = None  # patient instructions and pages
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,8 @@ class Outcome:
     report_key: str | None
     skipped: str | None = None  # why nothing was stored, when nothing was
     follow_up: str | None = None  # what became of the follow-up message, when enabled
+    instruction: str | None = None  # what became of the emergency/urgent instruction to the patient
+    page: str | None = None  # what became of the page to on-call clinicians
 
 
 @dataclass(frozen=True)
@@ -156,7 +165,7 @@ def process_job(
     last_attempt: bool = False,
     on_case: Callable[[str], None] | None = None,
 ) -> Outcome:
-    repository, store = ports.repository, ports.store
+    repository = ports.repository
     if _erased_after(job, ports):
         ports.patients.remember_erased_messages(job.patient_key, [erased_message_id(job.message.message_sid)])
         return _ERASED
@@ -170,20 +179,64 @@ def process_job(
         on_case(summary_id)  # e.g. so that every later log line of this job carries the case id
     messages = repository.conversation(summary_id)
     version = len(messages)
+    resent: tuple[str | None, str | None] | None = None  # (instruction, page) of a redelivery that sent
     if not new_message:
         done = repository.get(summary_id)
         ref = done.report(version) if done is not None and done.version >= version else None
         if done is not None and ref is not None:  # a redelivery of a job whose effects are all stored
-            follow_up = _follow_up(job, summary_id, done.summary, messages, ports, follow_up_enabled, now)
-            return Outcome(
-                summary_id=summary_id,
-                version=version,
-                urgency=done.urgency.value,
-                producer=done.summary.provenance.producer,
-                new_message=False,
-                report_key=ref.key,
-                follow_up=follow_up,
-            )
+            rules_floor = conversation_assessment(messages, job.assessment).urgency_floor
+            instruction, failed = _instruct(job, summary_id, done.summary, rules_floor, ports, now)
+            page = _page(summary_id, done.summary, messages, ports, now)
+            if failed is not None:
+                raise failed
+            sent_now = instruction is not None and instruction.startswith("sent:")
+            if not sent_now:
+                follow_up = _follow_up(job, summary_id, done.summary, messages, ports, follow_up_enabled, now)
+                return Outcome(
+                    summary_id=summary_id,
+                    version=version,
+                    urgency=done.urgency.value,
+                    producer=done.summary.provenance.producer,
+                    new_message=False,
+                    report_key=ref.key,
+                    follow_up=follow_up,
+                    instruction=instruction,
+                    page=page,
+                )
+            # Sent only now (Twilio was down before): store this version's PDF again, so that it lists it.
+            resent = (instruction, page)
+    outcome = _process(
+        job,
+        summary_id,
+        messages,
+        version,
+        new_message,
+        ports,
+        now,
+        mask_patient,
+        mask_profile,
+        follow_up_enabled,
+        last_attempt,
+    )
+    return outcome if resent is None else replace(outcome, instruction=resent[0], page=resent[1])
+
+
+def _process(
+    job: TriageJob,
+    summary_id: str,
+    messages: list[ConversationMessage],
+    version: int,
+    new_message: bool,
+    ports: Ports,
+    now: Callable[[], datetime],
+    mask_patient: Callable[[str], str],
+    mask_profile: Callable[[str | None], str | None],
+    follow_up_enabled: bool,
+    last_attempt: bool,
+) -> Outcome:
+    """Steps 3-6 for a message of the case: media, summary, instruction, PDF, save, page, follow-up."""
+    repository, store = ports.repository, ports.store
+    message_sid = job.message.message_sid
     if job.message.media and ports.media is not None:
         if _erased_after(job, ports):  # erasure checks: before every write (issue 13.3)
             return _sweep(summary_id, ports, job)
@@ -196,6 +249,9 @@ def process_job(
         assessment=conversation_assessment(messages, job.assessment),
     )
     summary = ports.summarizer.summarize(conversation)
+    instruction, failed = _instruct(
+        job, summary_id, summary, conversation.assessment.urgency_floor, ports, now
+    )
 
     generated_at = now()
     patient, profile = mask_patient(job.message.sender), mask_profile(job.message.profile_name)
@@ -208,6 +264,7 @@ def process_job(
             messages=messages,
             summary=summary,
             generated_at=generated_at,
+            escalations=_history_lines(summary_id, ports),
         )
     )
     if _erased_after(job, ports):  # the erasure may have come while the summarizer ran
@@ -245,6 +302,9 @@ def process_job(
     )
     if _erased_after(job, ports):  # erased (and swept) while we wrote: sweep once more
         return _sweep(summary_id, ports, job)
+    page = _page(summary_id, summary, messages, ports, now)
+    if failed is not None:
+        raise failed  # the instruction was not sent: retry the job (everything else is done and claimed)
     follow_up = _follow_up(job, summary_id, summary, messages, ports, follow_up_enabled, now)
     return Outcome(
         summary_id=summary_id,
@@ -254,6 +314,8 @@ def process_job(
         new_message=new_message,
         report_key=stored.key,
         follow_up=follow_up,
+        instruction=instruction,
+        page=page,
     )
 
 
@@ -287,6 +349,63 @@ def _sweep(summary_id: str, ports: Ports, job: TriageJob) -> Outcome:
     ports.repository.erase_case(summary_id)
     ports.store.delete_case(summary_id)
     return _ERASED
+
+
+def _instruct(
+    job: TriageJob,
+    summary_id: str,
+    summary: TriageSummary,
+    rules_floor: Urgency | None,
+    ports: Ports,
+    now: Callable[[], datetime],
+) -> tuple[str | None, MessengerUnavailable | None]:
+    """The emergency/urgent instruction to the patient; a Twilio outage is returned, to raise after the page."""
+    esc = ports.escalation
+    if esc is None or esc.messenger is None or esc.outbound is None:
+        return None, None
+    try:
+        result = escalation.instruct_patient(
+            job,
+            summary_id,
+            summary,
+            rules_floor=rules_floor,
+            messenger=esc.messenger,
+            outbound=esc.outbound,
+            now=now,
+        )
+    except MessengerUnavailable as exc:
+        return "failed:twilio_unavailable", exc
+    return f"{result.status}:{result.reason}", None
+
+
+def _page(
+    summary_id: str,
+    summary: TriageSummary,
+    messages: list[ConversationMessage],
+    ports: Ports,
+    now: Callable[[], datetime],
+) -> str | None:
+    """The on-call page for a new or upgraded emergency/urgent case; PagerUnavailable propagates (retry)."""
+    if ports.escalation is None:
+        return None
+    result = escalation.page_case(
+        summary_id,
+        summary,
+        first_message_at=min(m.received_at for m in messages),
+        ports=ports.escalation,
+        now=now,
+    )
+    return f"{result.status}:{result.reason}"
+
+
+def _history_lines(summary_id: str, ports: Ports) -> list[str]:
+    """What escalation did so far, one line each, for the PDF."""
+    esc = ports.escalation
+    if esc is None:
+        return []
+    instructions = esc.outbound.history(summary_id) if esc.outbound is not None else []
+    pages = esc.pages.history(summary_id) if esc.pages is not None else []
+    return [entry.line() for entry in escalation.history_entries(instructions, pages)]
 
 
 def _follow_up(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from xml.sax.saxutils import escape
 
@@ -35,6 +35,7 @@ class ReportContext:
     messages: list[ConversationMessage]
     summary: TriageSummary
     generated_at: datetime
+    escalations: list[str] = field(default_factory=list)  # domain.escalation.EscalationEntry.line()
 
 
 def _attachments(message: ConversationMessage) -> str:
@@ -142,6 +143,10 @@ def render_pdf(ctx: ReportContext) -> bytes:
         story.append(_grid(flag_rows, Table, TableStyle, colors, mm, header=True))
     else:
         story.append(Paragraph("None found by the rule engine.", body))
+
+    if ctx.escalations:
+        story.append(Paragraph("Escalation", h2))
+        story.append(Paragraph(_text("\n".join(ctx.escalations)), body))
 
     story.append(Paragraph("Messages", h2))
     timeline = [["Received (UTC)", "Message"]] + [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -101,9 +101,39 @@ def replay(
     return out
 
 
+def print_escalations(stack: LocalStack, summary_ids: Iterable[str], out_dir: Path, timeout_s: float) -> None:
+    """Writes out/pages.jsonl (every page the local notifier received) and out/outbound.jsonl (every message the
+    worker sent a patient), once every emergency/urgent case has its page, and prints both."""
+    from fasttriage.domain.escalation import LEVELS
+    from fasttriage.local.notifier import outbound_rows, write_jsonl
+
+    repository, notifier = stack.runner.repository, stack.escalation.notifier
+    urgent = {sid for sid in summary_ids if (r := repository.get(sid)) is not None and r.urgency in LEVELS}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and not urgent <= {p["summary_id"] for p in notifier.received}:
+        time.sleep(0.1)
+    pages = [
+        {k: page[k] for k in ("summary_id", "urgency", "reason", "target", "time", "red_flags", "link")}
+        for page in notifier.received
+    ]
+    sent = outbound_rows(stack.db)
+    write_jsonl(out_dir / "pages.jsonl", pages)
+    write_jsonl(out_dir / "outbound.jsonl", sent)
+    print(f"Pages to on-call clinicians ({out_dir / 'pages.jsonl'}):")
+    for page in pages:
+        print(f"  {page['time'][11:19]}  {page['urgency']:<9}  {page['summary_id']}  {page['reason']}")
+    print(f"Messages the worker sent patients ({out_dir / 'outbound.jsonl'}):")
+    for row in sent:
+        print(
+            f"  {(row['time'] or '')[11:19]}  {row['urgency'] or '-':<9}  {row['summary_id']}  {row['text'][:60]}..."
+        )
+    if not pages and not sent:
+        print("  (none)")
+
+
 def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: int | None = None) -> int:
     logger.setLevel("WARNING")
-    stack = LocalStack(port=port or free_port()).start()
+    stack = LocalStack(port=port or free_port(), sweep_interval_s=None).start()
     try:
         print(f"FastTriage local stack at {stack.gateway.url}")
         print(f"  queue: {stack.queue_description}")
@@ -112,7 +142,7 @@ def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: in
             + (
                 "watsonx"
                 if stack.settings.watsonx_api_key
-                else "deterministic summarizer (no watsonx credentials)"
+                else "local keyword stub in the LLM's place (no watsonx credentials; local/summarizer_stub.py)"
             )
         )
         files = sample_events(events_dir)
@@ -161,6 +191,8 @@ def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: in
         print()
         for row in [header, *rows]:
             print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)))
+        print()
+        print_escalations(stack, cases.values(), out_dir, timeout_s=10)
         print()
         print("Doctor console: run `make serve`, then open http://127.0.0.1:3000/console")
         print(f"  dev sign-in: any user name, password '{LOCAL_DEV_PASSWORD}' (local stack only)")

@@ -33,6 +33,17 @@ SAMPLE_CONVERSATIONS: list[dict] = [
         "messages": ["Hola, mi bebé de 6 semanas tiene fiebre de 38.5 desde esta mañana y no quiere comer"],
     },
     {
+        # Not flagged by the red-flag screen; the local summarizer stub (local/summarizer_stub.py, in the LLM's
+        # place) rates it an emergency: the worker tells the patient and pages on-call (domain.escalation).
+        "name": "diabetic_emergency_en",
+        "sender": "whatsapp:+15550100105",
+        "profile": "Alex Kim",
+        "messages": [
+            "My insulin pump stopped working last night, my glucose meter just says HI, I keep vomiting and "
+            "I am breathing really fast",
+        ],
+    },
+    {
         "name": "rash_photo_en",
         "sender": "whatsapp:+15550100104",
         "profile": "Sam Lee",

@@ -53,6 +53,8 @@ class LocalStack:
     queue_name: str = "triage.local"
     force_memory_queue: bool = False
     env: dict[str, str] = field(default_factory=dict)
+    echo_pages: bool = False  # print pages and patient instructions as they happen (`fasttriage local serve`)
+    sweep_interval_s: float | None = 30.0  # the escalation sweep's period; None: no sweep thread
 
     def start(self) -> LocalStack:
         import logging
@@ -113,6 +115,12 @@ class LocalStack:
             cases=self.runner.repository,
             links=ReportStore(self.s3, LOCAL_BUCKET),
         )
+        # Escalation without AWS or Twilio: a local notifier and messenger, the keyword stub as the "LLM".
+        from fasttriage.local.notifier import wire_local_escalation
+
+        self.escalation = wire_local_escalation(
+            self, echo=self.echo_pages, sweep_interval_s=self.sweep_interval_s
+        )
         if self.uses_rabbitmq:
             from fasttriage.adapters.consumer import RabbitConsumer
 
@@ -143,6 +151,7 @@ class LocalStack:
         return "in-memory queue (no RabbitMQ answered at AMQP_URL)"
 
     def stop(self) -> None:
+        self.escalation.stop()
         self.queue.stop()
         self._worker.join(timeout=15)
         self.gateway.stop()
