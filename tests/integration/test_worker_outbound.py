@@ -85,3 +85,21 @@ def test_media_is_stored_with_the_case_listed_in_the_pdf_and_one_follow_up_is_se
     form = parse_qs(request.body)
     assert form["To"] == ["whatsapp:+15550100104"] and form["From"] == ["whatsapp:+14155238886"]
     assert form["Body"][0].endswith("?")
+
+
+def test_an_abandoned_sending_claim_is_taken_over_by_exactly_one_attempt(mongo_db):
+    outbound = MongoOutbound(mongo_db)
+    outbound.ensure_indexes()
+    t0 = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+    claim = {"summary_id": "c" * 32, "patient_key": "p" * 64, "kind": "instruction:emergency", "body": "x"}
+    assert outbound.claim("k", now=t0, **claim)
+    later = t0 + timedelta(minutes=3)
+    assert not outbound.take_over("k", stale_before=t0, now=later)  # not older than the cut-off: still fresh
+    assert outbound.take_over("k", stale_before=later - timedelta(minutes=2), now=later)
+    assert not outbound.take_over("k", stale_before=later - timedelta(minutes=2), now=later)  # one winner
+    [record] = outbound.history("c" * 32)
+    assert (record.state, record.updated_at.replace(tzinfo=UTC)) == ("sending", later)
+    outbound.finish("k", state="sent", now=later)
+    assert not outbound.take_over(
+        "k", stale_before=later + timedelta(hours=1), now=later
+    )  # sent: never again

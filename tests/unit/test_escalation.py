@@ -8,6 +8,7 @@ import pytest
 
 from fasttriage.domain.errors import MessengerUnavailable, PagerUnavailable
 from fasttriage.domain.escalation import (
+    STALE_CLAIM,
     AckPolicy,
     EscalationPorts,
     OpenCase,
@@ -16,6 +17,8 @@ from fasttriage.domain.escalation import (
     SweepPolicy,
     history_entries,
     instruct_patient,
+    instruction_key,
+    instruction_kind,
     page_case,
     sweep,
     told_level,
@@ -61,10 +64,23 @@ class Outbound:
         if self.docs.get(key, {}).get("state") == "sending":
             del self.docs[key]
 
+    def take_over(self, key, *, stale_before, now):
+        doc = self.docs.get(key)
+        if doc is None or doc["state"] != "sending" or doc["at"] >= stale_before:
+            return False
+        doc["at"] = now
+        return True
+
     def history(self, summary_id):
         return [
             OutboundRecord(
-                key=k, kind=d["kind"], body=d["body"], state=d["state"], created_at=d["at"], by=d["by"]
+                key=k,
+                kind=d["kind"],
+                body=d["body"],
+                state=d["state"],
+                created_at=d["at"],
+                by=d["by"],
+                updated_at=d["at"],
             )
             for k, d in self.docs.items()
             if d["summary_id"] == summary_id
@@ -208,6 +224,38 @@ def test_twilio_certainly_down_releases_the_claim_and_raises_maybe_sent_is_never
     assert maybe.status == "unknown"
     assert instruct(outbound, Messenger(), Urgency.EMERGENCY).status == "already_told"
     assert told_level(outbound.history(CASE)) is Urgency.EMERGENCY
+
+
+def abandoned_claim(outbound: Outbound, level: Urgency, age: timedelta) -> None:
+    """A worker claimed the instruction, then died before sending it."""
+    outbound.claim(
+        instruction_key(CASE, level),
+        summary_id=CASE,
+        patient_key="p",
+        kind=instruction_kind(level),
+        body="x",
+        now=T0 - age,
+    )
+
+
+def test_an_instruction_claimed_by_a_worker_that_died_is_sent_by_the_next_attempt_once():
+    outbound, messenger = Outbound(), Messenger()
+    abandoned_claim(outbound, Urgency.EMERGENCY, STALE_CLAIM + timedelta(seconds=1))
+    result = instruct(outbound, messenger, Urgency.EMERGENCY)
+    assert result.status == "sent"
+    assert messenger.sent == [text_for(EMERGENCY, Language.ES)]
+    assert instruct(outbound, messenger, Urgency.EMERGENCY).status == "already_told"
+    assert len(messenger.sent) == 1
+
+
+def test_an_instruction_being_sent_by_another_attempt_makes_this_one_retry_later_not_give_up():
+    outbound, messenger = Outbound(), Messenger()
+    abandoned_claim(outbound, Urgency.EMERGENCY, timedelta(seconds=5))
+    with pytest.raises(MessengerUnavailable) as raised:
+        instruct(outbound, messenger, Urgency.EMERGENCY)
+    assert raised.value.maybe_sent is False  # the job is retried; nothing was sent by this attempt
+    assert messenger.sent == []
+    assert outbound.docs[instruction_key(CASE, Urgency.EMERGENCY)]["state"] == "sending"
 
 
 def ports(pager: Pager, pages: Pages, failed: list[int] | None = None) -> EscalationPorts:

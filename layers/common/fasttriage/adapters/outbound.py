@@ -40,6 +40,18 @@ class MongoClaims:
         except PyMongoError as exc:
             raise RepositoryError(f"{self._what} update failed") from exc
 
+    def take_over(self, key: str, *, stale_before: datetime, now: datetime) -> bool:
+        """Takes a claim left in 'sending' since before `stale_before` (its sender died between the claim and
+        the send); True for exactly one caller, who must now send. Atomic: one conditional update."""
+        try:
+            result = self._claims.update_one(
+                {"_id": key, "state": "sending", "updated_at": {"$lt": stale_before}},
+                {"$set": {"updated_at": now}},
+            )
+        except PyMongoError as exc:
+            raise RepositoryError(f"{self._what} take-over failed") from exc
+        return result.modified_count == 1
+
     def release(self, key: str) -> None:
         """Deletes a claim still in 'sending' (the send certainly failed), so a retry can claim it again."""
         try:
@@ -103,7 +115,7 @@ class MongoOutbound(MongoClaims):
             docs = list(
                 self.outbound.find(
                     {"summary_id": summary_id},
-                    {"kind": 1, "body": 1, "state": 1, "created_at": 1, "by": 1},
+                    {"kind": 1, "body": 1, "state": 1, "created_at": 1, "updated_at": 1, "by": 1},
                     sort=[("created_at", 1)],
                 )
             )
@@ -117,6 +129,7 @@ class MongoOutbound(MongoClaims):
                 state=str(d["state"]),
                 created_at=d.get("created_at"),
                 by=d.get("by"),
+                updated_at=d.get("updated_at"),
             )
             for d in docs
         ]

@@ -40,6 +40,10 @@ LEVELS: tuple[Urgency, ...] = (Urgency.EMERGENCY, Urgency.URGENT)
 INSTRUCTION = "instruction"
 _TEXT_KEY = {Urgency.EMERGENCY: patient_messages.EMERGENCY, Urgency.URGENT: patient_messages.URGENT}
 _TOLD_STATES = frozenset({"sent", "sending", "unknown"})  # a claim counts: it was sent or may have been
+# A claim still 'sending' after this long was abandoned: its worker died between the claim and the send (a send
+# itself gives up long before: adapters.twilio_rest's timeouts). The next attempt takes it over and sends: for
+# an emergency instruction a rare duplicate is better than a patient never told.
+STALE_CLAIM = timedelta(minutes=2)
 
 Target = Literal["oncall", "escalation"]
 PageReason = Literal["new_case", "upgrade", "unacknowledged", "escalated", "missed"]
@@ -98,6 +102,7 @@ class InstructionLog(Protocol):
     def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None: ...
     def release(self, key: str) -> None: ...
     def history(self, summary_id: str) -> list[OutboundRecord]: ...
+    def take_over(self, key: str, *, stale_before: datetime, now: datetime) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -271,22 +276,31 @@ def instruct_patient(
     if job.kind is not JobKind.MESSAGE or not job.message.sender or not job.message.recipient:
         return InstructionResult("skipped", "no_address", level)
     record_webhook_reply(job, summary_id, outbound)
-    told = told_level(outbound.history(summary_id))
-    if told is not None and told >= level:
-        return InstructionResult("already_told", f"told_{told.value}", level)
+    history = outbound.history(summary_id)
     body = patient_messages.text_for(_TEXT_KEY[level], summary.language)
     key = instruction_key(summary_id, level)
     by = decided_by(level, summary, rules_floor)
-    if not outbound.claim(
-        key,
-        summary_id=summary_id,
-        patient_key=job.patient_key,
-        kind=instruction_kind(level),
-        body=body,
-        now=now(),
-        by=by,
-    ):
-        return InstructionResult("already_told", "claimed", level)
+    pending = next((r for r in history if r.key == key and r.state == "sending"), None)
+    if pending is not None:
+        # Claimed but not finished: another attempt is sending it now, or died before it could.
+        if not _take_over(pending, outbound, now()):
+            raise MessengerUnavailable(
+                "instruction claimed by another attempt, not yet sent", maybe_sent=False
+            )
+    else:
+        told = told_level(history)
+        if told is not None and told >= level:
+            return InstructionResult("already_told", f"told_{told.value}", level)
+        if not outbound.claim(
+            key,
+            summary_id=summary_id,
+            patient_key=job.patient_key,
+            kind=instruction_kind(level),
+            body=body,
+            now=now(),
+            by=by,
+        ):
+            return InstructionResult("already_told", "claimed", level)
     try:
         provider_id = messenger.send(from_=job.message.recipient, to=job.message.sender, body=body)
     except MessengerUnavailable as exc:
@@ -300,6 +314,14 @@ def instruct_patient(
         return InstructionResult("rejected", f"twilio_{exc.code or exc.status}", level)
     outbound.finish(key, state="sent", now=now(), provider_id=provider_id)
     return InstructionResult("sent", by, level)
+
+
+def _take_over(pending: OutboundRecord, outbound: InstructionLog, at: datetime) -> bool:
+    """True when `pending` was abandoned (older than STALE_CLAIM) and this attempt now owns it."""
+    since = pending.updated_at or pending.created_at
+    if since is None or _aware(at) - _aware(since) < STALE_CLAIM:
+        return False  # still fresh: the job retries later (MessengerUnavailable) and finds it finished
+    return outbound.take_over(pending.key, stale_before=at - STALE_CLAIM, now=at)
 
 
 # --- 2. the page -------------------------------------------------------------------------------------------

@@ -58,6 +58,9 @@ class OutboundRecord:
     state: str  # sending | sent | rejected | unknown
     created_at: datetime | None = None
     by: str | None = None  # who decided to send it (domain.escalation: "webhook/rules", "worker/LLM"...)
+    updated_at: datetime | None = (
+        None  # when the claim last changed (a 'sending' claim that old was abandoned)
+    )
 
 
 @dataclass(frozen=True)
