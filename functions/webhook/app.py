@@ -1,4 +1,6 @@
-"""POST /webhook/twilio: verify Twilio's signature -> screen and publish (confirmed) -> TwiML reply.
+"""POST /webhook/twilio: verify Twilio's signature -> screen -> store the job (confirmed publish, else the
+spool) -> TwiML reply. The reply comes from the local screen; only a bad request, or a message neither the
+broker nor the spool confirmed, is answered with an error status.
 
 Serves API Gateway REST (v1) and HTTP API (v2) events with the same routes.
 """
@@ -17,9 +19,8 @@ from fasttriage.config import Settings
 from fasttriage.domain import intake
 from fasttriage.domain.errors import (
     InvalidMessage,
+    JobNotStored,
     PayloadTooLarge,
-    PublishError,
-    RepositoryError,
     SignatureRejected,
     UnsupportedMediaType,
 )
@@ -51,21 +52,28 @@ def twilio_webhook() -> Response:
         pseudonym_key=deps.pseudonym_key(),
         publisher=deps.publisher,
         patients=deps.patients,
+        spool=deps.spool,
         now=lambda: datetime.now(UTC),
     )
+    deps.warm()
+    if result.registry_degraded:
+        metrics.add_metric(name="registry_degraded", unit="Count", value=1)
     if result.job is not None:
         flags = result.job.assessment
         logger.info(
-            "job published",
+            "job stored",
             job_id=result.job.job_id,
             kind=result.job.kind.value,
+            stored_in=result.stored_in,
             patient_key=result.job.patient_key[:12],
             language=flags.language.value,
             red_flags=[flag.code for flag in flags.red_flags],
             emergency=flags.is_emergency,
             first_contact=result.first_contact,
+            registry_degraded=result.registry_degraded,
         )
-        metrics.add_metric(name="jobs_published", unit="Count", value=1)
+        spooled = result.stored_in == intake.SPOOL
+        metrics.add_metric(name="jobs_spooled" if spooled else "jobs_published", unit="Count", value=1)
         if flags.is_emergency:
             metrics.add_metric(name="emergency_flags", unit="Count", value=1)
     else:
@@ -90,14 +98,22 @@ def rejected(exc: Exception) -> Response:
     return error_response(status, reason, str(exc))
 
 
-@router.exception_handler(PublishError)
-@router.exception_handler(RepositoryError)
-def unconfirmed(exc: Exception) -> Response:
-    logger.error("message not accepted: dependency failed", error=type(exc).__name__, detail=str(exc))
-    metrics.add_metric(name="publish_failures", unit="Count", value=1)
-    response = error_response(503, "queue_unavailable", "the message could not be queued; retry later")
-    response.headers["Retry-After"] = "5"
-    return response
+@router.exception_handler(JobNotStored)
+def not_stored(exc: JobNotStored) -> Response:
+    """Neither the broker nor the spool confirmed: the message is not held anywhere (alarm: jobs_not_stored).
+
+    With an emergency or urgent instruction: 200 and the instruction (with a request to send again), because
+    Twilio does not act on the TwiML of an error answer and a retry may come too late. Otherwise: 503, which
+    Twilio retries only when the webhook URL carries `#rp=...5xx` and then sends to the fallback URL
+    (docs/runbook.md); see docs/decisions.md.
+    """
+    logger.error(
+        "message not stored: broker and spool failed", error=str(exc), instruction=exc.reply is not None
+    )
+    metrics.add_metric(name="jobs_not_stored", unit="Count", value=1)
+    if exc.reply is not None:
+        return Response(200, "application/xml", twiml_message(exc.reply))
+    return error_response(503, "not_stored", "the message could not be stored; retry later")
 
 
 rest_app, http_app = APIGatewayRestResolver(), APIGatewayHttpResolver()

@@ -31,6 +31,12 @@ class Settings(BaseModel):
     publish_confirm_timeout_s: float = Field(default=4.0, gt=0, le=10)
     heartbeat_s: int = Field(default=30, ge=0)
 
+    # Spool: the SQS queue holding jobs the broker did not confirm (issue 12); none -> no fallback
+    spool_queue_url: str | None = None
+    spool_timeout_s: float = Field(default=2.0, gt=0, le=10)
+    registry_timeout_ms: int = Field(default=500, ge=50, le=10_000)
+    registry_cooldown_s: float = Field(default=30.0, ge=0)
+
     # Twilio
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

@@ -21,7 +21,7 @@ from fasttriage.adapters.consumer import Decision, Delivery, RabbitConsumer, Ver
 from fasttriage.config import Settings
 from fasttriage.domain.errors import PermanentError
 from fasttriage.domain.models import JobKind, TriageJob
-from fasttriage.domain.processing import Ports, erase_patient, process_job
+from fasttriage.domain.processing import Ports, erase_patient, process_job, start_new_case
 from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
 from fasttriage.observability import logger, mask_name, mask_phone, metrics
 
@@ -70,6 +70,9 @@ class JobRunner:
                 erased = erase_patient(job, self.ports)
                 logger.info("patient data erased", cases=erased.cases, objects=erased.objects)
                 metrics.add_metric(name="erasures_completed", unit="Count", value=1)
+                return Verdict(Decision.ACK)
+            if job.kind is JobKind.NEW_CASE:
+                logger.info("new case command applied", applied=start_new_case(job, self.ports))
                 return Verdict(Decision.ACK)
             outcome = process_job(
                 job,

@@ -60,6 +60,9 @@ class CaseRepository(Protocol):
 
 class PatientTombstones(Protocol):
     def erased_at(self, patient_key: str) -> datetime | None: ...
+    def record_erasure(self, patient_key: str, at: datetime) -> None: ...
+    def current_epoch(self, patient_key: str) -> int: ...
+    def start_new_case_once(self, patient_key: str, command_id: str, now: datetime) -> bool: ...
 
 
 class ObjectStore(Protocol):
@@ -100,11 +103,19 @@ class ErasureOutcome:
 
 def erase_patient(job: TriageJob, ports: Ports) -> ErasureOutcome:
     """Deletes the patient's messages, cases and every S3 object version under their cases. Idempotent."""
+    ports.patients.record_erasure(
+        job.patient_key, job.received_at
+    )  # the webhook's registry may have been down
     ids = ports.repository.erase_patient(job.patient_key)
     objects = sum(ports.store.delete_case(summary_id) for summary_id in ids)  # reports, raw JSON and media
     if ports.outbound is not None:
         ports.outbound.erase_patient(job.patient_key)
     return ErasureOutcome(cases=len(ids), objects=objects)
+
+
+def start_new_case(job: TriageJob, ports: Ports) -> bool:
+    """A "new" the webhook could not apply (registry down): applied once per MessageSid."""
+    return ports.patients.start_new_case_once(job.patient_key, job.message.message_sid, job.received_at)
 
 
 def new_summary_id(first_message_sid: str) -> str:
@@ -143,6 +154,8 @@ def process_job(
             None, 0, None, None, False, None, skipped="the patient erased their data after this message"
         )
     message_sid = job.message.message_sid
+    if job.case_epoch is None:  # stamped while the webhook's registry was down: the patient's epoch now
+        job = job.model_copy(update={"case_epoch": ports.patients.current_epoch(job.patient_key)})
     candidate = repository.open_session(
         job.patient_key, since=job.received_at - session_timeout, epoch=job.case_epoch
     ) or new_summary_id(message_sid)
