@@ -60,8 +60,9 @@ def twilio_webhook() -> Response:
         metrics.add_metric(name="registry_degraded", unit="Count", value=1)
     if result.job is not None:
         flags = result.job.assessment
+        spooled = result.stored_in == intake.SPOOL
         logger.info(
-            "job stored",
+            "job spooled" if spooled else "job published",
             job_id=result.job.job_id,
             kind=result.job.kind.value,
             stored_in=result.stored_in,
@@ -72,7 +73,6 @@ def twilio_webhook() -> Response:
             first_contact=result.first_contact,
             registry_degraded=result.registry_degraded,
         )
-        spooled = result.stored_in == intake.SPOOL
         metrics.add_metric(name="jobs_spooled" if spooled else "jobs_published", unit="Count", value=1)
         if flags.is_emergency:
             metrics.add_metric(name="emergency_flags", unit="Count", value=1)
