@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fasttriage.adapters.twilio import called_url, twiml_message, verified_form
+from fasttriage.adapters.twilio import signed_urls, twiml_message, verified_form
 from fasttriage.config import Settings
 from fasttriage.domain import intake
 from fasttriage.domain.errors import (
@@ -41,7 +41,7 @@ def twilio_webhook() -> Response:
         headers=event.headers,
         body=event.body,
         is_base64=event.is_base64_encoded,
-        url=settings.public_webhook_url or called_url(event.raw_event),
+        url=signed_urls(settings.public_webhook_url, event.raw_event),
         verifier=deps.verifier,
         max_bytes=settings.max_body_bytes,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import parse_qsl
 
 from twilio.request_validator import RequestValidator
@@ -32,10 +32,16 @@ class SignatureVerifier:
     def __init__(self, auth_tokens: Callable[[], list[str]]) -> None:
         self._auth_tokens = auth_tokens
 
-    def is_valid(self, url: str, params: FormParams, signature: str | None) -> bool:
+    def is_valid(self, url: str | Sequence[str], params: FormParams, signature: str | None) -> bool:
+        """True when the signature matches one of the URLs Twilio may have signed (see `signed_urls`)."""
         if not signature:
             return False
-        return any(RequestValidator(token).validate(url, params, signature) for token in self._auth_tokens())
+        urls = [url] if isinstance(url, str) else list(url)
+        return any(
+            RequestValidator(token).validate(candidate, params, signature)
+            for candidate in urls
+            for token in self._auth_tokens()
+        )
 
 
 def sign(url: str, params: FormParams | dict[str, str], auth_token: str) -> str:
@@ -49,24 +55,48 @@ def twiml_message(text: str) -> str:
     return str(response)
 
 
-def called_url(event: dict) -> str:
+def signed_urls(configured: str | None, event: dict) -> list[str]:
+    """The URLs Twilio may have signed for this request, most likely first.
+
+    Twilio signs the webhook URL exactly as it is configured in its console: the query string byte for byte
+    (`%20`, `%27` or `+` as written, never re-encoded) and possibly the `#...` fragment of connection
+    overrides, which Twilio reads and never sends. Twilio documents neither way for the fragment, so a
+    configured URL with one is tried with it and without it; both come from our own configuration.
+    Without a configured URL the URL is rebuilt from the API Gateway event (see `called_urls`).
+    """
+    if configured:
+        base, hash_sign, _ = configured.partition("#")
+        return [configured, base] if hash_sign else [configured]
+    return called_urls(event)
+
+
+def called_urls(event: dict) -> list[str]:
     """The URL Twilio called, rebuilt from an API Gateway event (REST v1 or HTTP API v2).
 
-    Used when no public URL is configured. REST events keep no raw query string, so it is rebuilt from
-    the multi-value parameters in the order API Gateway lists them.
+    HTTP API events carry the raw query string: one exact URL. REST events keep only decoded parameters, so
+    the query string is rebuilt both ways Twilio's console may hold it (`+` or `%20` for a space), in the
+    order API Gateway lists the parameters: set PUBLIC_WEBHOOK_URL when the URL has a query string.
     """
-    from urllib.parse import urlencode
+    from urllib.parse import quote, quote_plus, urlencode
 
     context = event.get("requestContext") or {}
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     host = context.get("domainName") or headers.get("host", "")
     if event.get("version") == "2.0":
         path, query = event.get("rawPath", "/"), event.get("rawQueryString", "")
-    else:
-        path = context.get("path") or event.get("path", "/")
-        multi = event.get("multiValueQueryStringParameters") or {}
-        query = urlencode([(k, v) for k, values in multi.items() for v in values])
-    return f"https://{host}{path}" + (f"?{query}" if query else "")
+        return [f"https://{host}{path}" + (f"?{query}" if query else "")]
+    path = context.get("path") or event.get("path", "/")
+    multi = event.get("multiValueQueryStringParameters") or {}
+    pairs = [(k, v) for k, values in multi.items() for v in values]
+    if not pairs:
+        return [f"https://{host}{path}"]
+    queries = dict.fromkeys(urlencode(pairs, quote_via=via) for via in (quote_plus, quote))
+    return [f"https://{host}{path}?{query}" for query in queries]
+
+
+def called_url(event: dict) -> str:
+    """The most likely URL Twilio called (the first of `called_urls`)."""
+    return called_urls(event)[0]
 
 
 def raw_body(body: str | None, is_base64: bool) -> bytes:
@@ -96,7 +126,7 @@ def verified_form(
     headers: Mapping[str, str],
     body: str | None,
     is_base64: bool,
-    url: str,
+    url: str | Sequence[str],
     verifier: SignatureVerifier,
     max_bytes: int,
 ) -> FormParams:
