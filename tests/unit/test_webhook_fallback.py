@@ -216,3 +216,39 @@ def test_cold_start_webhook_answers_before_the_registry_is_loaded(local_env, lam
     assert answer["statusCode"] == 200
     assert NOTICE in answer["body"]
     assert recorder.jobs[0].case_epoch is None
+
+
+def test_after_a_failed_publish_the_broker_is_skipped_for_the_cooldown_then_tried_again():
+    from fasttriage.adapters.registry import GuardedPublisher
+    from fasttriage.domain.errors import PublishError
+
+    now = [0.0]
+    inner = RecordingPublisher(fail=True)
+    tries = []
+    original = inner.publish
+    inner.publish = lambda job: (tries.append(job), original(job))  # type: ignore[method-assign]
+    guarded = GuardedPublisher(inner, cooldown_s=5, clock=lambda: now[0])
+
+    for _ in range(3):
+        with pytest.raises(PublishError):
+            guarded.publish("job")  # type: ignore[arg-type]
+    assert len(tries) == 1  # a silent broker costs one confirm timeout, not one per message
+    inner.fail = False
+    now[0] = 6.0
+    guarded.publish("job")  # type: ignore[arg-type]
+    assert inner.jobs == ["job"]
+
+
+def test_production_wiring_spools_through_the_guarded_publisher(local_env, lambda_context):
+    import mongomock
+
+    from fasttriage.adapters.registry import GuardedPublisher
+    from fasttriage.local.lambdas import load_function
+
+    module = load_function("webhook", fresh=True)
+    assert isinstance(module.deps.publisher, GuardedPublisher)
+    module.deps.publisher.publisher = RecordingPublisher(fail=True)
+    module.deps.spool = RecordingSpool()
+    module.deps.patients = MongoPatients(mongomock.MongoClient()["x"])
+    answer = module.handler(signed_webhook_event(fields("I have a mild headache")), lambda_context)
+    assert answer["statusCode"] == 200 and len(module.deps.spool.jobs) == 1

@@ -36,6 +36,7 @@ class Settings(BaseModel):
     spool_timeout_s: float = Field(default=2.0, gt=0, le=10)
     registry_timeout_ms: int = Field(default=500, ge=50, le=10_000)
     registry_cooldown_s: float = Field(default=30.0, ge=0)
+    publish_cooldown_s: float = Field(default=5.0, ge=0, le=60)
 
     # Twilio
     twilio_account_sid: str | None = None

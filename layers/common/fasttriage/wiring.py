@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from fasttriage.adapters.rabbitmq import RabbitPublisher
-from fasttriage.adapters.registry import GuardedRegistry
+from fasttriage.adapters.registry import GuardedPublisher, GuardedRegistry
 from fasttriage.adapters.secrets import Secrets, TwilioCredentials, amqp_url
 from fasttriage.adapters.twilio import SignatureVerifier
 from fasttriage.config import Settings
@@ -35,7 +35,7 @@ class WebhookDependencies:
         return cls(
             settings=settings,
             secrets=secrets,
-            publisher=publisher,
+            publisher=GuardedPublisher(publisher, cooldown_s=settings.publish_cooldown_s),
             patients=GuardedRegistry(
                 lambda: _mongo_patients(settings), cooldown_s=settings.registry_cooldown_s
             ),

@@ -1,5 +1,7 @@
-"""The webhook's patient registry, kept off the critical path: built in the background, bypassed while it
-is not ready or after a failure.
+"""What keeps the webhook's dependencies off its critical path: the patient registry, built in the
+background and bypassed while it is not ready or after a failure; and the publisher, bypassed for a few
+seconds after a failure so that during a broker outage every message goes straight to the spool instead of
+waiting out the confirm timeout first.
 
 MongoDB only decides the privacy notice and where a case starts; it never decides whether a message is
 accepted. So the webhook never waits for it to load (pymongo's import costs ~150 ms of a cold start) or to
@@ -15,8 +17,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from fasttriage.domain.errors import RepositoryError
-from fasttriage.domain.intake import PatientRegistry
+from fasttriage.domain.errors import PublishError, RepositoryError
+from fasttriage.domain.intake import JobPublisher, PatientRegistry
+from fasttriage.domain.models import TriageJob
 
 
 class GuardedRegistry:
@@ -97,3 +100,30 @@ class GuardedRegistry:
 
     def request_erasure(self, patient_key: str, now: datetime) -> None:
         self._call("request_erasure", patient_key, now)
+
+
+class GuardedPublisher:
+    """A JobPublisher that, for `cooldown_s` after a failed publish, fails at once (PublishError) without
+    trying the broker: the caller spools the job, and the first request after the pause tries again."""
+
+    def __init__(
+        self, publisher: JobPublisher, *, cooldown_s: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.publisher = publisher
+        self._cooldown_s = cooldown_s
+        self._clock = clock
+        self._closed_until = 0.0
+
+    def publish(self, job: TriageJob) -> None:
+        if self._clock() < self._closed_until:
+            raise PublishError("broker skipped: it failed less than a cool-down ago")
+        try:
+            self.publisher.publish(job)
+        except PublishError:
+            self._closed_until = self._clock() + self._cooldown_s
+            raise
+
+    def close(self) -> None:
+        close = getattr(self.publisher, "close", None)
+        if close is not None:
+            close()
