@@ -55,7 +55,6 @@ def twilio_webhook() -> Response:
         spool=deps.spool,
         now=lambda: datetime.now(UTC),
     )
-    deps.warm()
     if result.registry_degraded:
         metrics.add_metric(name="registry_degraded", unit="Count", value=1)
     if result.job is not None:
@@ -126,4 +125,7 @@ http_app.include_router(router)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     app = http_app if event.get("version") == "2.0" else rest_app
-    return app.resolve(event, context)
+    try:
+        return app.resolve(event, context)
+    finally:
+        deps.warm()  # the answer is ready: load the fallback paths' clients (pymongo, SQS) in the background

@@ -53,6 +53,7 @@ class SqsSpool:
     def __init__(self, client: Callable[[], Any], queue_url: str) -> None:
         self._make_client = client  # built on first use (or by warm()), not at import: boto3 is slow to load
         self._client: Any = None
+        self._warming: threading.Thread | None = None
         self._lock = threading.Lock()
         self.queue_url = queue_url
 
@@ -61,12 +62,25 @@ class SqsSpool:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = self._make_client()
+                    try:
+                        self._client = self._make_client()
+                    except (BotoCoreError, ClientError, ValueError) as exc:
+                        raise SpoolError(f"spool client failed: {type(exc).__name__}") from exc
         return self._client
 
     def warm(self) -> None:
-        """Builds the client ahead of need (the webhook does it off the request path)."""
-        _ = self.client
+        """Builds the client ahead of need, in a background thread (once): importing boto3 costs ~200 ms
+        that no request should wait for, least of all the first one of a broker outage."""
+        if self._client is not None or self._warming is not None:
+            return
+        self._warming = threading.Thread(target=self._build_quietly, name="spool-warmup", daemon=True)
+        self._warming.start()
+
+    def _build_quietly(self) -> None:
+        try:
+            _ = self.client
+        except Exception:  # a broken configuration surfaces on first use, as a SpoolError
+            return
 
     def put(self, job: TriageJob) -> None:
         try:
