@@ -113,7 +113,10 @@ class LocalStack:
             from fasttriage.adapters.spool import sqs_client
 
             self.sqs = sqs_client(os.environ["AWS_ENDPOINT_URL"])
-            spool_url = self.sqs.create_queue(QueueName=f"spool-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+            spool_url = self.sqs.create_queue(
+                QueueName=f"spool-{uuid.uuid4().hex[:8]}",
+                Attributes={"VisibilityTimeout": "2"},  # a failed drain is retried 2 s later (AWS: 60 s)
+            )["QueueUrl"]
             self._saved_env.setdefault("SPOOL_QUEUE_URL", os.environ.get("SPOOL_QUEUE_URL"))
             os.environ["SPOOL_QUEUE_URL"] = spool_url
             self.settings = Settings.from_env()
