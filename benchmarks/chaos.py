@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
+import io
 import os
 import shutil
 import socket
@@ -429,7 +431,8 @@ def quiet() -> Iterator[None]:
     for name in names:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
-        yield
+        with contextlib.redirect_stdout(io.StringIO()):  # the metrics' EMF documents, thousands of them
+            yield
     finally:
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
@@ -444,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_environment()
     started = time.monotonic()
     with quiet(), PrivateBroker() as broker:
-        print(f"private RabbitMQ node {broker.node} on port {broker.port}", flush=True)
+        print(f"private RabbitMQ node {broker.node} on port {broker.port}", file=sys.stderr, flush=True)
         outcomes = scenarios(broker, args.messages, args.patients)
     seconds = time.monotonic() - started
     for o in outcomes:
