@@ -42,6 +42,9 @@ class Settings(BaseModel):
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_previous_auth_token: str | None = None
+    twilio_webhook_shared_keys: str | None = Field(
+        default=None, description='Webhook Rules shared keys as JSON {"<key id>": "<secret>"} (local use).'
+    )
     twilio_secret_arn: str | None = None
     public_webhook_url: str | None = None
     max_body_bytes: int = Field(default=16_384, gt=0)

@@ -55,7 +55,7 @@ class WebhookDependencies:
 
     @cached_property
     def verifier(self) -> SignatureVerifier:
-        return SignatureVerifier(lambda: self.twilio().auth_tokens)
+        return SignatureVerifier(lambda: self.twilio().auth_tokens, lambda: self.twilio().webhook_shared_keys)
 
     def pseudonym_key(self) -> bytes:
         return self.secrets.pseudonym_key()

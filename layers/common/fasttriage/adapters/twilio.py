@@ -26,21 +26,67 @@ class FormParams(dict[str, str]):
         return list(self._all.get(key, []))
 
 
+SIGNATURE_SETTINGS_HEADER = "x-twilio-webhooks-signature-settings"
+
+
 class SignatureVerifier:
-    """Accepts a request signed with the current auth token, or the previous one during rotation."""
+    """Accepts a request signed with the current auth token, or the previous one during rotation; or, when
+    Twilio's Webhook Rules sign with a shared key (`X-Twilio-Webhooks-Signature-Settings:
+    key=<id>,algorithm=HMAC_SHA256`), with that configured shared key. A request signed with a shared key we do
+    not have, or with an algorithm twilio's RequestValidator does not know, is refused with a log line saying
+    so, so that turning Webhook Rules on at Twilio never fails silently."""
 
-    def __init__(self, auth_tokens: Callable[[], list[str]]) -> None:
+    def __init__(
+        self,
+        auth_tokens: Callable[[], list[str]],
+        shared_keys: Callable[[], Mapping[str, str]] = dict,
+    ) -> None:
         self._auth_tokens = auth_tokens
+        self._shared_keys = shared_keys
 
-    def is_valid(self, url: str | Sequence[str], params: FormParams, signature: str | None) -> bool:
+    def is_valid(
+        self,
+        url: str | Sequence[str],
+        params: FormParams,
+        signature: str | None,
+        settings: str | None = None,
+    ) -> bool:
         """True when the signature matches one of the URLs Twilio may have signed (see `signed_urls`)."""
         if not signature:
             return False
         urls = [url] if isinstance(url, str) else list(url)
+        if settings:
+            return self._is_valid_shared_key(urls, params, signature, settings)
         return any(
             RequestValidator(token).validate(candidate, params, signature)
             for candidate in urls
             for token in self._auth_tokens()
+        )
+
+    def _is_valid_shared_key(
+        self, urls: list[str], params: FormParams, signature: str, settings: str
+    ) -> bool:
+        from twilio.request_validator import HMAC_SHA1, HMAC_SHA256, get_signature_algorithm
+
+        from fasttriage.observability import logger
+
+        fields = dict(part.strip().partition("=")[::2] for part in settings.split(",") if "=" in part)
+        key_id = fields.get("key", "").strip()
+        algorithm = get_signature_algorithm(settings).upper()
+        if algorithm not in (HMAC_SHA1, HMAC_SHA256):
+            logger.warning("webhook signed with an unsupported algorithm", algorithm=algorithm[:32])
+            return False
+        secret = self._shared_keys().get(key_id)
+        if secret is None:
+            logger.warning(
+                "webhook signed with a Webhook Rules shared key that is not configured",
+                key_id=key_id[:64],
+                algorithm=algorithm,
+            )
+            return False
+        validator = RequestValidator(secret)
+        return any(
+            validator.validate(candidate, params, signature, algorithm=algorithm) for candidate in urls
         )
 
 
@@ -138,6 +184,8 @@ def verified_form(
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"body is larger than {max_bytes} bytes")
     form = FormParams(parse_qsl(form_text(raw), keep_blank_values=True))
-    if not verifier.is_valid(url, form, headers.get("x-twilio-signature")):
+    if not verifier.is_valid(
+        url, form, headers.get("x-twilio-signature"), headers.get(SIGNATURE_SETTINGS_HEADER)
+    ):
         raise SignatureRejected("X-Twilio-Signature is missing or does not match")
     return form
