@@ -387,13 +387,14 @@ def render(outcomes: list[Outcome], messages: int, seconds: float) -> str:
         "- A 503 is retried three times a second apart, as Twilio does with the runbook's "
         "`#rc=3&rp=ct,rt,5xx` override (Twilio documents the count and the total time, not the gap); after that Twilio's fallback URL asks the patient to send again.",
         "",
-        "| Scenario | What breaks | Sent | Right reply | Stored | Asked to resend | Lost | Duplicated |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| Scenario | What breaks | Sent | Right reply | Stored | Asked to resend | Lost | Duplicated "
+        "| Spooled at peak | Sent in | All stored after |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for o in outcomes:
         lines.append(
             f"| {o.name} | {o.description} | {o.sent} | {o.right} | {o.stored} | {o.resend} | {o.lost} | "
-            f"{o.duplicated} |"
+            f"{o.duplicated} | {o.spooled_at_peak} | {o.send_s:.1f} s | {o.settle_s:.1f} s |"
         )
     lines += [
         "",
