@@ -416,11 +416,16 @@ def render(outcomes: list[Outcome], messages: int, seconds: float) -> str:
     return "\n".join(lines)
 
 
+QUIET_ENVIRONMENT = {
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "CRITICAL",
+}
+
+
 def quiet_environment() -> None:
     """Before fasttriage is imported: no traces, no metrics, no log lines (each scenario logs thousands)."""
-    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
-    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "CRITICAL"
+    os.environ.update(QUIET_ENVIRONMENT)
 
 
 @contextmanager

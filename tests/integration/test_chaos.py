@@ -11,10 +11,11 @@ import pytest
 pytestmark = pytest.mark.broker
 
 
-def test_a_small_chaos_run_loses_nothing_duplicates_nothing_and_answers_every_patient_right(tmp_path):
+def test_a_small_chaos_run_loses_nothing_duplicates_nothing_and_answers_every_patient_right(monkeypatch):
     from benchmarks import chaos
 
-    chaos.quiet_environment()
+    for name in chaos.QUIET_ENVIRONMENT:  # restored after the test: later tests read these
+        monkeypatch.setenv(name, chaos.QUIET_ENVIRONMENT[name])
     shared_before = subprocess.run(["rabbitmqctl", "-q", "status"], capture_output=True, text=True)
     with chaos.quiet(), chaos.PrivateBroker() as broker:
         assert broker.port != 5672 and broker.node.startswith("chaos-")
