@@ -47,9 +47,20 @@ def broker_answers(url: str, timeout_s: float = 2.0) -> bool:
     return True
 
 
+_MADE_UP: set[str] = set()  # names stacks in this process made up (and exported as QUEUE_NAME while running)
+
+
 def own_queue_name() -> str:
     """A job queue of this stack's own: two local stacks on one broker never take each other's jobs."""
-    return f"triage.local.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    name = f"triage.local.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    _MADE_UP.add(name)
+    return name
+
+
+def given_queue_name(explicit: str | None) -> str | None:
+    """The queue a caller chose: the argument, else QUEUE_NAME unless another stack of ours exported it."""
+    from_env = os.environ.get("QUEUE_NAME")
+    return explicit or (from_env if from_env and from_env not in _MADE_UP else None)
 
 
 @dataclass
@@ -82,8 +93,9 @@ class LocalStack:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()
         amqp = self.amqp_url or os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL
-        self._owns_queue = not (self.queue_name or os.environ.get("QUEUE_NAME"))
-        queue = self.queue_name or os.environ.get("QUEUE_NAME") or own_queue_name()
+        given = given_queue_name(self.queue_name)
+        self._owns_queue = given is None
+        queue = given or own_queue_name()
         self.queue_name = queue
         self.uses_rabbitmq = not self.force_memory_queue and broker_answers(amqp)
         defaults = {
