@@ -14,11 +14,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from fasttriage.domain.errors import PublishError, SpoolError
 from fasttriage.domain.intake import JobPublisher
 from fasttriage.domain.models import TriageJob
+
+
+def _sdk_errors() -> tuple[type[Exception], ...]:
+    """botocore's errors, imported on the fallback path only (not in the webhook's cold start)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
 
 
 def sqs_client(endpoint_url: str | None = None, region: str | None = None, *, timeout_s: float = 2.0) -> Any:
@@ -62,9 +67,10 @@ class SqsSpool:
         if self._client is None:
             with self._lock:
                 if self._client is None:
+                    failures: tuple[type[Exception], ...] = (*_sdk_errors(), ValueError)
                     try:
                         self._client = self._make_client()
-                    except (BotoCoreError, ClientError, ValueError) as exc:
+                    except failures as exc:
                         raise SpoolError(f"spool client failed: {type(exc).__name__}") from exc
         return self._client
 
@@ -89,7 +95,7 @@ class SqsSpool:
                 MessageBody=job.model_dump_json(),
                 MessageAttributes={"job_id": {"DataType": "String", "StringValue": job.job_id}},
             )
-        except (BotoCoreError, ClientError) as exc:
+        except _sdk_errors() as exc:
             raise SpoolError(f"spool write failed: {type(exc).__name__}") from exc
 
     def receive(self, max_messages: int = 10, wait_s: int = 0) -> list[SpooledJob]:
@@ -97,14 +103,14 @@ class SqsSpool:
             answer = self.client.receive_message(
                 QueueUrl=self.queue_url, MaxNumberOfMessages=max_messages, WaitTimeSeconds=wait_s
             )
-        except (BotoCoreError, ClientError) as exc:
+        except _sdk_errors() as exc:
             raise SpoolError(f"spool read failed: {type(exc).__name__}") from exc
         return [SpooledJob(m["MessageId"], m["ReceiptHandle"], m["Body"]) for m in answer.get("Messages", [])]
 
     def delete(self, receipt: str) -> None:
         try:
             self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt)
-        except (BotoCoreError, ClientError) as exc:
+        except _sdk_errors() as exc:
             raise SpoolError(f"spool delete failed: {type(exc).__name__}") from exc
 
 
