@@ -384,7 +384,7 @@ def render(outcomes: list[Outcome], messages: int, seconds: float) -> str:
         f"the worker -> mongomock), in {seconds:.0f} s.",
         "- RabbitMQ: a private node started by the run on free ports (its own name, data, cookie; no plugins) "
         "and stopped at the end; the shared broker is never touched.",
-        "- A 503 is retried three times a second apart, as Twilio does with the runbook's "
+        "- A 503 is retried three times 0.1 s apart, as Twilio does with the runbook's "
         "`#rc=3&rp=ct,rt,5xx` override (Twilio documents the count and the total time, not the gap); after that Twilio's fallback URL asks the patient to send again.",
         "",
         "| Scenario | What breaks | Sent | Right reply | Stored | Asked to resend | Lost | Duplicated "
