@@ -152,7 +152,8 @@ def _stored(job: TriageJob, publisher: JobPublisher, spool: Spool | None, instru
 
 def _command_job(
     message: InboundMessage, kind: JobKind, received_at: datetime, key: str, assessment: Assessment
-):
+) -> TriageJob:
+    """A command as a job: the command's text and the profile name are not kept."""
     return TriageJob(
         job_id=message.message_sid,
         kind=kind,
