@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2F
 export AMQP_URL
 
-.PHONY: help venv tools broker lint test test-unit demo eval bench events serve clean
+.PHONY: help venv tools broker lint test test-unit demo eval bench chaos events serve clean
 
 help:
 	@echo "make demo    - the whole flow locally on the events/ samples (no AWS, no Docker)"
@@ -15,6 +15,7 @@ help:
 	@echo "make eval    - red-flag engine: emergency recall and false-emergency rate on the vignettes"
 	@echo "make bench   - benchmarks beside their floors; figures written into docs/"
 	@echo "make serve   - keep the local stack running on :3000"
+	@echo "make chaos   - 500 messages per fault (broker stopped, MongoDB down, spool down) on a private RabbitMQ node"
 
 $(STAMP): requirements/dev.txt worker/requirements.txt layers/common/requirements.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -55,6 +56,9 @@ eval: venv
 
 bench: venv broker
 	$(BIN)/python -m benchmarks.run
+
+chaos: venv
+	$(BIN)/python -m benchmarks.chaos --messages 500
 
 events: venv
 	$(BIN)/fasttriage local make-events --dir events

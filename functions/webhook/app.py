@@ -1,4 +1,6 @@
-"""POST /webhook/twilio: verify Twilio's signature -> screen and publish (confirmed) -> TwiML reply.
+"""POST /webhook/twilio: verify Twilio's signature -> screen -> store the job (confirmed publish, else the
+spool) -> TwiML reply. The reply comes from the local screen; only a bad request, or a message neither the
+broker nor the spool confirmed, is answered with an error status.
 
 Serves API Gateway REST (v1) and HTTP API (v2) events with the same routes.
 """
@@ -12,14 +14,13 @@ from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fasttriage.adapters.twilio import called_url, twiml_message, verified_form
+from fasttriage.adapters.twilio import signed_urls, twiml_message, verified_form
 from fasttriage.config import Settings
 from fasttriage.domain import intake
 from fasttriage.domain.errors import (
     InvalidMessage,
+    JobNotStored,
     PayloadTooLarge,
-    PublishError,
-    RepositoryError,
     SignatureRejected,
     UnsupportedMediaType,
 )
@@ -40,7 +41,7 @@ def twilio_webhook() -> Response:
         headers=event.headers,
         body=event.body,
         is_base64=event.is_base64_encoded,
-        url=settings.public_webhook_url or called_url(event.raw_event),
+        url=signed_urls(settings.public_webhook_url, event.raw_event),
         verifier=deps.verifier,
         max_bytes=settings.max_body_bytes,
     )
@@ -51,21 +52,27 @@ def twilio_webhook() -> Response:
         pseudonym_key=deps.pseudonym_key(),
         publisher=deps.publisher,
         patients=deps.patients,
+        spool=deps.spool,
         now=lambda: datetime.now(UTC),
     )
+    if result.registry_degraded:
+        metrics.add_metric(name="registry_degraded", unit="Count", value=1)
     if result.job is not None:
         flags = result.job.assessment
+        spooled = result.stored_in == intake.SPOOL
         logger.info(
-            "job published",
+            "job spooled" if spooled else "job published",
             job_id=result.job.job_id,
             kind=result.job.kind.value,
+            stored_in=result.stored_in,
             patient_key=result.job.patient_key[:12],
             language=flags.language.value,
             red_flags=[flag.code for flag in flags.red_flags],
             emergency=flags.is_emergency,
             first_contact=result.first_contact,
+            registry_degraded=result.registry_degraded,
         )
-        metrics.add_metric(name="jobs_published", unit="Count", value=1)
+        metrics.add_metric(name="jobs_spooled" if spooled else "jobs_published", unit="Count", value=1)
         if flags.is_emergency:
             metrics.add_metric(name="emergency_flags", unit="Count", value=1)
     else:
@@ -90,14 +97,22 @@ def rejected(exc: Exception) -> Response:
     return error_response(status, reason, str(exc))
 
 
-@router.exception_handler(PublishError)
-@router.exception_handler(RepositoryError)
-def unconfirmed(exc: Exception) -> Response:
-    logger.error("message not accepted: dependency failed", error=type(exc).__name__, detail=str(exc))
-    metrics.add_metric(name="publish_failures", unit="Count", value=1)
-    response = error_response(503, "queue_unavailable", "the message could not be queued; retry later")
-    response.headers["Retry-After"] = "5"
-    return response
+@router.exception_handler(JobNotStored)
+def not_stored(exc: JobNotStored) -> Response:
+    """Neither the broker nor the spool confirmed: the message is not held anywhere (alarm: jobs_not_stored).
+
+    With an emergency or urgent instruction: 200 and the instruction (with a request to send again), because
+    Twilio does not act on the TwiML of an error answer and a retry may come too late. Otherwise: 503, which
+    Twilio retries only when the webhook URL carries `#rp=...5xx` and then sends to the fallback URL
+    (docs/runbook.md); see docs/decisions.md.
+    """
+    logger.error(
+        "message not stored: broker and spool failed", error=str(exc), instruction=exc.reply is not None
+    )
+    metrics.add_metric(name="jobs_not_stored", unit="Count", value=1)
+    if exc.reply is not None:
+        return Response(200, "application/xml", twiml_message(exc.reply))
+    return error_response(503, "not_stored", "the message could not be stored; retry later")
 
 
 rest_app, http_app = APIGatewayRestResolver(), APIGatewayHttpResolver()
@@ -111,4 +126,7 @@ http_app.include_router(router)
 @without_phi_in_errors
 def handler(event: dict, context: LambdaContext) -> dict:
     app = http_app if event.get("version") == "2.0" else rest_app
-    return app.resolve(event, context)
+    try:
+        return app.resolve(event, context)
+    finally:
+        deps.warm()  # the answer is ready: load the fallback paths' clients (pymongo, SQS) in the background

@@ -1139,6 +1139,15 @@ def test_every_stack_role_carries_the_boundary_and_stays_inside_it(resources, te
                    "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
                    "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"]  # fmt: skip
     used = set(sam_managed) | ({"lambda:InvokeFunction"} if schedules else set())  # the schedules' roles
+    sqs_events = [
+        event
+        for body in resources.values()
+        if body["Type"] == "AWS::Serverless::Function"
+        for event in body["Properties"].get("Events", {}).values()
+        if event["Type"] == "SQS"
+    ]
+    if sqs_events:  # SAM gives the function AWSLambdaSQSQueueExecutionRole's actions for its event source
+        used |= {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
     for body in resources.values():
         if body["Type"] in ("AWS::IAM::Role", "AWS::Serverless::Function"):
             for statement in statements(body.get("Properties", {})):

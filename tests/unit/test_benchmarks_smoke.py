@@ -51,10 +51,13 @@ def test_webhook_benchmark_measures_handler_floor_and_cold_start(broker_url):
 
     warm = webhook.warm(12, warmup=3, block=4, patients=3)
     cold = webhook.cold(1)
+    fallback = webhook.fallback(6, warmup=2)
 
     assert len(warm["handler"]) == len(warm["floor"]) == len(warm["publisher"]) == 12
     assert cold["samples"][0]["first_request_ms"] > 0 and cold["heaviest_packages"]
-    assert_well_formed(webhook.build_section(warm, cold, 1.0), goals=2)
+    assert cold["samples"][0]["registry_loaded"] and not cold["samples"][0]["pymongo_at_import"]
+    assert len(fallback["handler"]) == len(fallback["send"]) == len(fallback["s3_put"]) == 6
+    assert_well_formed(webhook.build_section(warm, cold, 1.0, fallback), goals=2)
 
 
 def test_worker_benchmark_processes_every_job_and_measures_each_floor(broker_url):

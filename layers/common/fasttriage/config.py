@@ -55,10 +55,20 @@ class Settings(BaseModel):
     publish_confirm_timeout_s: float = Field(default=4.0, gt=0, le=10)
     heartbeat_s: int = Field(default=30, ge=0)
 
+    # Spool: the SQS queue holding jobs the broker did not confirm (issue 12); none -> no fallback
+    spool_queue_url: str | None = None
+    spool_timeout_s: float = Field(default=2.0, gt=0, le=10)
+    registry_timeout_ms: int = Field(default=500, ge=50, le=10_000)
+    registry_cooldown_s: float = Field(default=30.0, ge=0)
+    publish_cooldown_s: float = Field(default=5.0, ge=0, le=60)
+
     # Twilio
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_previous_auth_token: str | None = None
+    twilio_webhook_shared_keys: str | None = Field(
+        default=None, description='Webhook Rules shared keys as JSON {"<key id>": "<secret>"} (local use).'
+    )
     twilio_secret_arn: str | None = None
     public_webhook_url: str | None = None
     max_body_bytes: int = Field(default=16_384, gt=0)

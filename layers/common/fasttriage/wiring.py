@@ -8,10 +8,11 @@ from functools import cached_property
 from typing import Any
 
 from fasttriage.adapters.rabbitmq import RabbitPublisher
+from fasttriage.adapters.registry import GuardedPublisher, GuardedRegistry
 from fasttriage.adapters.secrets import Secrets, TwilioCredentials, amqp_url
 from fasttriage.adapters.twilio import SignatureVerifier
 from fasttriage.config import Settings
-from fasttriage.domain.intake import JobPublisher
+from fasttriage.domain.intake import JobPublisher, PatientRegistry, Spool
 
 
 @dataclass
@@ -19,6 +20,8 @@ class WebhookDependencies:
     settings: Settings
     secrets: Secrets
     publisher: JobPublisher
+    patients: PatientRegistry
+    spool: Spool | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebhookDependencies:
@@ -29,24 +32,52 @@ class WebhookDependencies:
             confirm_timeout_s=settings.publish_confirm_timeout_s,
             heartbeat_s=settings.heartbeat_s,
         )
-        return cls(settings=settings, secrets=secrets, publisher=publisher)
+        return cls(
+            settings=settings,
+            secrets=secrets,
+            publisher=GuardedPublisher(publisher, cooldown_s=settings.publish_cooldown_s),
+            patients=GuardedRegistry(
+                lambda: _mongo_patients(settings), cooldown_s=settings.registry_cooldown_s
+            ),
+            spool=_spool(settings),
+        )
+
+    def warm(self) -> None:
+        """After a request is answered: load what the fallback paths need (pymongo, the SQS client) in the
+        background, so that neither a cold start nor a broker outage waits for an import."""
+        for part in (self.patients, self.spool):
+            warm = getattr(part, "warm", None)
+            if warm is not None:
+                warm()
 
     def twilio(self) -> TwilioCredentials:
         return self.secrets.twilio()
 
     @cached_property
     def verifier(self) -> SignatureVerifier:
-        return SignatureVerifier(lambda: self.twilio().auth_tokens)
+        return SignatureVerifier(lambda: self.twilio().auth_tokens, lambda: self.twilio().webhook_shared_keys)
 
     def pseudonym_key(self) -> bytes:
         return self.secrets.pseudonym_key()
 
-    @cached_property
-    def patients(self) -> Any:
-        """MongoPatients, connected on first use."""
-        from fasttriage.adapters.mongo import MongoPatients
 
-        return MongoPatients(mongo_database(self.settings, "fasttriage-webhook"))
+def _mongo_patients(settings: Settings) -> PatientRegistry:
+    from fasttriage.adapters.mongo import MongoPatients
+
+    timeout = settings.registry_timeout_ms
+    db = mongo_database(settings, "fasttriage-webhook", timeout_ms=timeout, socket_timeout_ms=timeout)
+    return MongoPatients(db)
+
+
+def _spool(settings: Settings) -> Spool | None:
+    if not settings.spool_queue_url:
+        return None
+    from fasttriage.adapters.spool import SqsSpool, sqs_client
+
+    return SqsSpool(
+        lambda: sqs_client(settings.aws_endpoint_url, timeout_s=settings.spool_timeout_s),
+        settings.spool_queue_url,
+    )
 
 
 @dataclass
@@ -92,12 +123,21 @@ class _LazyReports:
         return getattr(self._store, name)
 
 
-def mongo_database(settings: Settings, appname: str) -> Any:
+def mongo_database(
+    settings: Settings, appname: str, *, timeout_ms: int = 3000, socket_timeout_ms: int | None = None
+) -> Any:
     """The configured database; pymongo connects lazily, on the first operation."""
     from pymongo import MongoClient
 
     uri = Secrets(settings).mongo_uri()
-    client: Any = MongoClient(uri, appname=appname, serverSelectionTimeoutMS=3000, tz_aware=True)
+    client: Any = MongoClient(
+        uri,
+        appname=appname,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=socket_timeout_ms,
+        tz_aware=True,
+    )
     return client[settings.mongo_db_name]
 
 

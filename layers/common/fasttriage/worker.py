@@ -22,7 +22,7 @@ from fasttriage.config import ConfigurationError, Settings, is_placeholder
 from fasttriage.domain.errors import PermanentError
 from fasttriage.domain.escalation import EscalationPorts
 from fasttriage.domain.models import JobKind, TriageJob
-from fasttriage.domain.processing import ParkedJobs, Ports, erase_patient, process_job
+from fasttriage.domain.processing import ParkedJobs, Ports, erase_patient, process_job, start_new_case
 from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
 from fasttriage.observability import logger, mask_name, mask_phone, metrics
 
@@ -76,6 +76,9 @@ class JobRunner:
                     parked_jobs_removed=erased.parked_jobs,
                 )
                 metrics.add_metric(name="erasures_completed", unit="Count", value=1)
+                return Verdict(Decision.ACK)
+            if job.kind is JobKind.NEW_CASE:
+                logger.info("new case command applied", applied=start_new_case(job, self.ports))
                 return Verdict(Decision.ACK)
             outcome = process_job(
                 job,

@@ -370,6 +370,53 @@ class MongoPatients:
     def __init__(self, db: Database[Any]) -> None:
         self.patients = db["patients"]
 
+    def lookup(self, patient_key: str) -> tuple[bool, int]:
+        """(first contact?, current case epoch), read only: the webhook registers after storing the job."""
+        try:
+            doc = self.patients.find_one({"_id": patient_key}, {"epoch": 1})
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+        return (doc is None, int(doc.get("epoch", 0)) if doc else 0)
+
+    def current_epoch(self, patient_key: str) -> int:
+        """The patient's case epoch now (the worker's answer for a job stamped without one)."""
+        return self.lookup(patient_key)[1]
+
+    def start_new_case_once(self, patient_key: str, command_id: str, now: datetime) -> bool:
+        """Applies a queued "new" (sent while the registry was down) once per command (its MessageSid):
+        True when applied now, False for a redelivery of a command already applied."""
+        try:
+            self.patients.update_one(
+                {"_id": patient_key, "commands": {"$ne": command_id}},
+                {
+                    "$inc": {"epoch": 1},
+                    "$push": {"commands": {"$each": [command_id], "$slice": -50}},
+                    "$setOnInsert": {"first_seen": now},
+                },
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # the patient exists and already has this command: nothing to do
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+        return True
+
+    def record_erasure(self, patient_key: str, at: datetime) -> None:
+        """The erasure tombstone at `at`, unless one at or after it exists (the webhook may have written it):
+        idempotent, so a redelivered or spooled erasure job starts no further case epoch."""
+        try:
+            doc = self.patients.find_one({"_id": patient_key}, {"erased_at": 1})
+            erased = doc.get("erased_at") if doc else None
+            if erased is not None and _aware(erased) >= at:
+                return
+            self.patients.update_one(
+                {"_id": patient_key},
+                {"$set": {"erased_at": at}, "$inc": {"epoch": 1}, "$setOnInsert": {"first_seen": at}},
+                upsert=True,
+            )
+        except PyMongoError as exc:
+            raise RepositoryError("patient registry failed") from exc
+
     def register(self, patient_key: str, now: datetime) -> tuple[bool, int]:
         """(first contact?, current case epoch); one round trip."""
         try:

@@ -3,6 +3,7 @@ Secrets Manager through Powertools parameters (Lambdas), cached for `secrets_max
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ class TwilioCredentials(BaseModel):
     account_sid: str
     auth_token: str
     previous_auth_token: str | None = None
+    webhook_shared_keys: dict[str, str] = {}  # Webhook Rules shared keys by id (issue 13, item 11)
 
     @property
     def auth_tokens(self) -> list[str]:
@@ -47,6 +49,7 @@ class Secrets:
                 account_sid=s.twilio_account_sid,
                 auth_token=s.twilio_auth_token,
                 previous_auth_token=s.twilio_previous_auth_token,
+                webhook_shared_keys=json.loads(s.twilio_webhook_shared_keys or "{}"),
             )
         if s.twilio_secret_arn:
             value = self._json(s.twilio_secret_arn)

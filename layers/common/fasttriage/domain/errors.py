@@ -39,7 +39,23 @@ class SignatureRejected(FastTriageError):
 
 
 class PublishError(FastTriageError):
-    """The broker did not confirm a job in time; the caller must not acknowledge the message."""
+    """The broker did not confirm a job in time; the job must go to the spool or the message be refused."""
+
+
+class SpoolError(FastTriageError):
+    """The fallback store (the spool) did not confirm a job."""
+
+
+class JobNotStored(FastTriageError):
+    """Neither the broker nor the spool confirmed the job: nothing durable holds the message.
+
+    `reply` is what the patient must still be told when the screen found an emergency or urgent
+    instruction (that instruction and a request to send the message again); None otherwise.
+    """
+
+    def __init__(self, detail: str, *, reply: str | None) -> None:
+        super().__init__(detail)
+        self.reply = reply
 
 
 # --- worker ------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""The webhook's core: turn verified Twilio form fields into a screened, published job and a reply.
+"""The webhook's core: turn verified Twilio form fields into a screened, durably stored job and a reply.
 
-Pure: the publisher, the clock and the pseudonym key are passed in.
+Pure: the publisher, the spool, the patient registry, the clock and the pseudonym key are passed in.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Protocol
 
 from fasttriage.domain import patient_messages, redflags
-from fasttriage.domain.errors import InvalidMessage, RepositoryError
+from fasttriage.domain.errors import InvalidMessage, JobNotStored, PublishError, RepositoryError, SpoolError
 from fasttriage.domain.models import (
     ACCOUNT_SID_PATTERN,
     MESSAGE_SID_PATTERN,
+    Assessment,
     InboundMessage,
     JobKind,
     Media,
@@ -40,10 +41,12 @@ class Form(Protocol):
 
 @dataclass(frozen=True)
 class IntakeResult:
-    job: TriageJob | None  # None for a command that needs no job ("new")
+    job: TriageJob | None  # None for a command applied at once ("new" with the registry up)
     reply: str
     case_epoch: int | None = None
     first_contact: bool = False
+    stored_in: str | None = None  # BROKER or SPOOL when there is a job
+    registry_degraded: bool = False  # the patient registry failed: the notice may repeat
 
 
 def patient_key(sender: str, key: bytes) -> str:
@@ -101,9 +104,64 @@ def parse_message(form: Form, *, whatsapp_only: bool) -> InboundMessage:
 
 
 class PatientRegistry(Protocol):
+    """The webhook's view of the patients collection. Every method may raise RepositoryError; intake then
+    degrades (the privacy notice may be repeated, commands travel as jobs) instead of failing."""
+
+    def lookup(self, patient_key: str) -> tuple[bool, int]: ...
     def register(self, patient_key: str, now: datetime) -> tuple[bool, int]: ...
     def start_new_case(self, patient_key: str, now: datetime) -> int: ...
     def request_erasure(self, patient_key: str, now: datetime) -> None: ...
+
+
+class Spool(Protocol):
+    """The durable fallback for a job the broker did not confirm; raises SpoolError when it cannot store."""
+
+    def put(self, job: TriageJob) -> None: ...
+
+
+BROKER = "broker"
+SPOOL = "spool"
+
+
+def store_job(job: TriageJob, publisher: JobPublisher, spool: Spool | None) -> str:
+    """Where the job is now durably held (BROKER or SPOOL): a confirmed publish, else the spool.
+
+    A publish that timed out may still land later beside the spooled copy: the worker dedupes on MessageSid.
+    Raises PublishError (no spool) or SpoolError when neither store confirmed.
+    """
+    try:
+        publisher.publish(job)
+    except PublishError:
+        if spool is None:
+            raise
+        spool.put(job)
+        return SPOOL
+    return BROKER
+
+
+def _stored(job: TriageJob, publisher: JobPublisher, spool: Spool | None, instruction: str | None) -> str:
+    try:
+        return store_job(job, publisher, spool)
+    except (PublishError, SpoolError) as exc:
+        reply = None
+        if instruction is not None:  # never withheld: the instruction, and a request to send again
+            language = job.assessment.language
+            reply = f"{instruction}\n\n{patient_messages.text_for(patient_messages.NOT_RECORDED, language)}"
+        raise JobNotStored(f"{type(exc).__name__}: {exc}", reply=reply) from exc
+
+
+def _command_job(
+    message: InboundMessage, kind: JobKind, received_at: datetime, key: str, assessment: Assessment
+) -> TriageJob:
+    """A command as a job: the command's text and the profile name are not kept."""
+    return TriageJob(
+        job_id=message.message_sid,
+        kind=kind,
+        received_at=received_at,
+        message=message.model_copy(update={"body": "", "profile_name": None}),
+        patient_key=key,
+        assessment=assessment,
+    )
 
 
 def accept(
@@ -115,13 +173,17 @@ def accept(
     publisher: JobPublisher,
     patients: PatientRegistry,
     now: Callable[[], datetime],
+    spool: Spool | None = None,
 ) -> IntakeResult:
-    """Validates, screens for red flags, publishes (confirmed) and returns the reply for the patient.
+    """Validates, screens for red flags, stores the job durably and returns the reply for the patient.
 
-    "new" starts a new case; "delete my data" queues an erasure. The first message from a number also
-    carries the privacy notice. Raises InvalidMessage for a payload we refuse (nothing is published),
-    PublishError when the broker did not confirm and RepositoryError when a command could not be recorded
-    (the caller must not answer 2xx to either).
+    The reply is decided here, from the local screen alone. The job goes to the broker (confirmed) or, when
+    the broker does not confirm, to the spool. The patient registry (MongoDB) is consulted but never decides
+    whether a message is accepted: when it fails, the privacy notice is sent again and "new" / "delete my
+    data" travel as jobs for the worker to apply. First contact is registered only after the job is stored.
+
+    Raises InvalidMessage for a payload we refuse (nothing is stored) and JobNotStored when neither the
+    broker nor the spool confirmed (it carries the reply the patient should still get).
     """
     message = parse_message(form, whatsapp_only=whatsapp_only)
     if not hmac.compare_digest(message.account_sid, account_sid):
@@ -132,32 +194,33 @@ def accept(
     language = assessment.language
 
     if not assessment.red_flags and patient_messages.is_new_case_command(message.body):
-        return IntakeResult(
-            job=None,
-            reply=patient_messages.text_for(patient_messages.NEW_CASE_CONFIRMED, language),
-            case_epoch=patients.start_new_case(key, received_at),
-        )
+        reply = patient_messages.text_for(patient_messages.NEW_CASE_CONFIRMED, language)
+        try:
+            return IntakeResult(job=None, reply=reply, case_epoch=patients.start_new_case(key, received_at))
+        except RepositoryError:
+            job = _command_job(message, JobKind.NEW_CASE, received_at, key, assessment)
+            where = _stored(job, publisher, spool, None)
+            return IntakeResult(job=job, reply=reply, stored_in=where, registry_degraded=True)
 
     if not assessment.red_flags and patient_messages.is_erasure_command(message.body):
-        patients.request_erasure(key, received_at)
-        job = TriageJob(
-            job_id=message.message_sid,
-            kind=JobKind.ERASE,
-            received_at=received_at,
-            message=message.model_copy(update={"body": "", "profile_name": None}),
-            patient_key=key,
-            assessment=assessment,
-        )
-        publisher.publish(job)
-        return IntakeResult(
-            job=job, reply=patient_messages.text_for(patient_messages.ERASURE_CONFIRMED, language)
-        )
+        reply = patient_messages.text_for(patient_messages.ERASURE_CONFIRMED, language)
+        job = _command_job(message, JobKind.ERASE, received_at, key, assessment)
+        where = _stored(job, publisher, spool, None)
+        try:
+            patients.request_erasure(key, received_at)  # the worker records it too (idempotent)
+            degraded = False
+        except RepositoryError:
+            degraded = True
+        return IntakeResult(job=job, reply=reply, stored_in=where, registry_degraded=degraded)
 
+    instruction = assessment.patient_instruction
+    reply = instruction or patient_messages.text_for(patient_messages.RECEIPT, language)
     epoch: int | None
     try:
-        first_contact, epoch = patients.register(key, received_at)
+        first_contact, epoch = patients.lookup(key)
+        degraded = False
     except RepositoryError:
-        first_contact, epoch = False, None  # the message matters more than the notice: queue it anyway
+        first_contact, epoch, degraded = False, None, True  # the worker reads the epoch when it runs the job
     job = TriageJob(
         job_id=message.message_sid,
         received_at=received_at,
@@ -166,8 +229,19 @@ def accept(
         case_epoch=epoch,
         assessment=assessment,
     )
-    publisher.publish(job)
-    reply = assessment.patient_instruction or patient_messages.text_for(patient_messages.RECEIPT, language)
+    where = _stored(job, publisher, spool, instruction)
     if first_contact:
+        try:
+            patients.register(key, received_at)  # only now that the job is stored
+        except RepositoryError:
+            degraded = True
+    if first_contact or degraded:  # unknown: better a repeated notice than none
         reply = f"{reply}\n\n{patient_messages.text_for(patient_messages.PRIVACY_NOTICE, language)}"
-    return IntakeResult(job=job, reply=reply, case_epoch=epoch, first_contact=first_contact)
+    return IntakeResult(
+        job=job,
+        reply=reply,
+        case_epoch=epoch,
+        first_contact=first_contact,
+        stored_in=where,
+        registry_degraded=degraded,
+    )

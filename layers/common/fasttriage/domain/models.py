@@ -95,6 +95,7 @@ class InboundMessage(BaseModel):
 class JobKind(str, Enum):
     MESSAGE = "message"  # add the message to the patient's case and re-summarize
     ERASE = "erase"  # the patient asked to erase their data: sessions, summaries, S3 objects
+    NEW_CASE = "new_case"  # "new" while the patient registry was unavailable: the worker starts the case
 
 
 class TriageJob(BaseModel):

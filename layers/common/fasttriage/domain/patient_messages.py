@@ -17,6 +17,7 @@ RECEIPT = "receipt"
 PRIVACY_NOTICE = "privacy_notice"
 ERASURE_CONFIRMED = "erasure_confirmed"
 NEW_CASE_CONFIRMED = "new_case_confirmed"
+NOT_RECORDED = "not_recorded"
 
 _TEXTS: dict[str, dict[Language, str]] = {
     EMERGENCY: {
@@ -75,6 +76,14 @@ _TEXTS: dict[str, dict[Language, str]] = {
         Language.EN: "New case started. Tell us what is happening.",
         Language.ES: "Nuevo caso iniciado. Cuéntenos qué está pasando.",
         Language.PT: "Novo caso iniciado. Conte-nos o que está acontecendo.",
+    },
+    NOT_RECORDED: {
+        Language.EN: "We could not record your message because of a technical problem. Please send it again "
+        "in a few minutes.",
+        Language.ES: "No pudimos registrar su mensaje por un problema técnico. Envíelo de nuevo en unos "
+        "minutos.",
+        Language.PT: "Não conseguimos registrar sua mensagem por um problema técnico. Envie-a novamente em "
+        "alguns minutos.",
     },
 }
 

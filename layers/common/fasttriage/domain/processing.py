@@ -71,6 +71,9 @@ class PatientTombstones(Protocol):
     def erased_at(self, patient_key: str) -> datetime | None: ...
     def remember_erased_messages(self, patient_key: str, message_ids: list[str]) -> None: ...
     def is_erased_message(self, patient_key: str, message_id: str) -> bool: ...
+    def record_erasure(self, patient_key: str, at: datetime) -> None: ...
+    def current_epoch(self, patient_key: str) -> int: ...
+    def start_new_case_once(self, patient_key: str, command_id: str, now: datetime) -> bool: ...
 
 
 class ObjectStore(Protocol):
@@ -123,7 +126,9 @@ class ErasureOutcome:
 def erase_patient(job: TriageJob, ports: Ports) -> ErasureOutcome:
     """Deletes the patient's messages, cases, every S3 object version under their cases and their parked jobs.
     Idempotent."""
-    # Remembered first (hashed): a replay of any of these messages, or Twilio's late retry, is refused later.
+    # The tombstone first: the webhook's registry may have been down when "delete my data" arrived.
+    ports.patients.record_erasure(job.patient_key, job.received_at)
+    # Remembered (hashed): a replay of any of these messages, or Twilio's late retry, is refused later.
     known = [erased_message_id(sid) for sid in ports.repository.message_sids(job.patient_key)]
     ports.patients.remember_erased_messages(job.patient_key, known)
     # S3 first: if a delete fails the job is retried, and the case ids are still there to find the objects.
@@ -134,6 +139,11 @@ def erase_patient(job: TriageJob, ports: Ports) -> ErasureOutcome:
         ports.outbound.erase_patient(job.patient_key)
     parked = ports.parked.remove_patient(job.patient_key) if ports.parked is not None else 0
     return ErasureOutcome(cases=len(ids), objects=objects, parked_jobs=parked)
+
+
+def start_new_case(job: TriageJob, ports: Ports) -> bool:
+    """A "new" the webhook could not apply (registry down): applied once per MessageSid."""
+    return ports.patients.start_new_case_once(job.patient_key, job.message.message_sid, job.received_at)
 
 
 def new_summary_id(first_message_sid: str) -> str:
@@ -170,6 +180,8 @@ def process_job(
         ports.patients.remember_erased_messages(job.patient_key, [erased_message_id(job.message.message_sid)])
         return _ERASED
     message_sid = job.message.message_sid
+    if job.case_epoch is None:  # stamped while the webhook's registry was down: the patient's epoch now
+        job = job.model_copy(update={"case_epoch": ports.patients.current_epoch(job.patient_key)})
     candidate = repository.open_session(
         job.patient_key, since=job.received_at - session_timeout, epoch=job.case_epoch
     ) or new_summary_id(message_sid)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,15 +47,34 @@ def broker_answers(url: str, timeout_s: float = 2.0) -> bool:
     return True
 
 
+_MADE_UP: set[str] = set()  # names stacks in this process made up (and exported as QUEUE_NAME while running)
+
+
+def own_queue_name() -> str:
+    """A job queue of this stack's own: two local stacks on one broker never take each other's jobs."""
+    name = f"triage.local.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    _MADE_UP.add(name)
+    return name
+
+
+def given_queue_name(explicit: str | None) -> str | None:
+    """The queue a caller chose: the argument, else QUEUE_NAME unless another stack of ours exported it."""
+    from_env = os.environ.get("QUEUE_NAME")
+    return explicit or (from_env if from_env and from_env not in _MADE_UP else None)
+
+
 @dataclass
 class LocalStack:
     port: int = 3000
     amqp_url: str | None = None
-    queue_name: str = "triage.local"
+    queue_name: str | None = (
+        None  # None: QUEUE_NAME if set, else a name of this stack's own (deleted at stop)
+    )
     force_memory_queue: bool = False
     env: dict[str, str] = field(default_factory=dict)
     echo_pages: bool = False  # print pages and patient instructions as they happen (`fasttriage local serve`)
     sweep_interval_s: float | None = 30.0  # the escalation sweep's period; None: no sweep thread
+    spool: bool = True  # an SQS spool on moto, drained to the broker (issue 12)
 
     def start(self) -> LocalStack:
         import logging
@@ -75,6 +95,10 @@ class LocalStack:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()
         amqp = self.amqp_url or os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL
+        given = given_queue_name(self.queue_name)
+        self._owns_queue = given is None
+        queue = given or own_queue_name()
+        self.queue_name = queue
         self.uses_rabbitmq = not self.force_memory_queue and broker_answers(amqp)
         defaults = {
             "AWS_ACCESS_KEY_ID": "local",
@@ -86,7 +110,7 @@ class LocalStack:
             "PSEUDONYM_KEY": LOCAL_PSEUDONYM_KEY,
             "PUBLIC_WEBHOOK_URL": f"http://127.0.0.1:{self.port}/webhook/twilio",
             "AMQP_URL": amqp,
-            "QUEUE_NAME": self.queue_name,
+            "QUEUE_NAME": queue,
             "REPORTS_BUCKET": LOCAL_BUCKET,
             "STAGE": "local",
             "POWERTOOLS_METRICS_DISABLED": "true",
@@ -98,6 +122,18 @@ class LocalStack:
         self._saved_env = {key: os.environ.get(key) for key in applied}
         os.environ.update(applied)
         self.settings = Settings.from_env()
+
+        if self.spool:
+            from fasttriage.adapters.spool import sqs_client
+
+            self.sqs = sqs_client(os.environ["AWS_ENDPOINT_URL"])
+            spool_url = self.sqs.create_queue(
+                QueueName=f"spool-{uuid.uuid4().hex[:8]}",
+                Attributes={"VisibilityTimeout": "2"},  # a failed drain is retried 2 s later (AWS: 60 s)
+            )["QueueUrl"]
+            self._saved_env.setdefault("SPOOL_QUEUE_URL", os.environ.get("SPOOL_QUEUE_URL"))
+            os.environ["SPOOL_QUEUE_URL"] = spool_url
+            self.settings = Settings.from_env()
 
         self.s3 = s3_client(os.environ["AWS_ENDPOINT_URL"])
         self.s3.create_bucket(Bucket=LOCAL_BUCKET)
@@ -121,15 +157,26 @@ class LocalStack:
         self.escalation = wire_local_escalation(
             self, echo=self.echo_pages, sweep_interval_s=self.sweep_interval_s
         )
+        self.drainer: Any = None
         if self.uses_rabbitmq:
             from fasttriage.adapters.consumer import RabbitConsumer
 
-            self.queue: Any = RabbitConsumer(lambda: amqp, self.queue_name, self.runner, health_file=None)
+            self.queue: Any = RabbitConsumer(lambda: amqp, queue, self.runner, health_file=None)
+            if self.webhook.deps.spool is not None:
+                from fasttriage.adapters.rabbitmq import RabbitPublisher
+                from fasttriage.adapters.spool import SpoolDrainer
+
+                drain_to = RabbitPublisher(
+                    lambda: amqp, queue, confirm_timeout_s=2.0, name="fasttriage-drainer"
+                )
+                self.drainer = SpoolDrainer(self.webhook.deps.spool, drain_to)
+                threading.Thread(target=self.drainer.run, name="drainer", daemon=True).start()
         else:
             from fasttriage.local.memory_queue import MemoryQueue
 
-            self.queue = MemoryQueue(self.queue_name)
+            self.queue = MemoryQueue(queue)
             self.webhook.deps.publisher = self.queue
+            self.webhook.deps.spool = None  # the in-memory queue never refuses a job
         self._worker = threading.Thread(target=self._run_worker, name="worker", daemon=True)
         self._worker.start()
         self.gateway = LocalGateway(self.webhook, self.doctors, port=self.port)
@@ -152,17 +199,47 @@ class LocalStack:
 
     def stop(self) -> None:
         self.escalation.stop()
+        if self.drainer is not None:
+            self.drainer.stop()
         self.queue.stop()
         self._worker.join(timeout=15)
         self.gateway.stop()
         if getattr(self.webhook.deps.publisher, "close", None):
             self.webhook.deps.publisher.close()
+        if self.uses_rabbitmq and self._owns_queue:
+            delete_topology(self.settings.amqp_url or DEFAULT_AMQP_URL, queue=str(self.queue_name))
         self._moto.stop()
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def delete_topology(url: str, queue: str) -> None:
+    """Deletes every queue and exchange of a job queue's topology (a stack's own, at its stop)."""
+    import pika
+    from pika.exceptions import AMQPError
+
+    from fasttriage.adapters.rabbitmq import Topology
+
+    topology = Topology(queue)
+    delays = sorted({topology.delay_for(n) for n in range(1, len(topology.retry_delays_s) + 1)})
+    try:
+        connection = pika.BlockingConnection(pika.URLParameters(url))
+    except (AMQPError, OSError):
+        return  # the broker is gone: nothing to tidy
+    try:
+        channel = connection.channel()
+        for name in (topology.queue, topology.emergency, topology.dead, *delays):
+            channel.queue_delete(name)
+        for name in (topology.dlx, *delays):
+            channel.exchange_delete(name)
+    except AMQPError:
+        pass
+    finally:
+        if connection.is_open:
+            connection.close()
 
 
 def _redact(url: str) -> str:
