@@ -68,7 +68,7 @@ def test_sam_validate_lint_accepts_the_template():
 def test_cfn_lint_reports_no_errors_or_warnings(path: Path):
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
     if not cfn_lint.is_file():
-        pytest.fail(f"{cfn_lint} not found; run: {sys.executable} -m pip install -r requirements/dev.txt")
+        pytest.fail(f"{cfn_lint} not found; run: make venv")
     result = run([str(cfn_lint), "--format", "parseable", "--", str(path)])
     assert result.returncode == 0 and not result.stdout.strip(), (
         f"cfn-lint (exit {result.returncode}) on {path.name}:\n{result.stdout}{result.stderr}"
