@@ -73,7 +73,7 @@ def closure(
     seen: set[str] = set()
     todo: list[Requirement] = list(roots)
     walked: set[tuple[str, tuple[str, ...]]] = set()
-    base = default_environment()
+    base = {key: str(value) for key, value in default_environment().items()}
     while todo:
         requirement = todo.pop()
         name = canonicalize_name(requirement.name)
@@ -114,14 +114,14 @@ def problems(root: Path) -> tuple[list[str], dict[Path, str]]:
     pins = read_lock(root / LOCK)
     for requirements in extras.values():
         for requirement in requirements:
-            name = canonicalize_name(requirement.name)
-            if name == PROJECT:
+            direct = canonicalize_name(requirement.name)
+            if direct == PROJECT:
                 continue
-            if name not in pins:
+            if direct not in pins:
                 found.append(f"{LOCK} lacks {requirement} from pyproject.toml: run `make lock`")
-            elif not requirement.specifier.contains(pins[name], prereleases=True):
+            elif not requirement.specifier.contains(pins[direct], prereleases=True):
                 found.append(
-                    f"{LOCK} pins {name}=={pins[name]}, pyproject.toml wants {requirement}: run `make lock`"
+                    f"{LOCK} pins {direct}=={pins[direct]}, pyproject.toml wants {requirement}: run `make lock`"
                 )
     try:
         everything = closure(extras["dev"], extras)

@@ -178,4 +178,4 @@ def service_log() -> Iterator[Any]:
     handler.setFormatter(logger.registered_formatter)
     logger.addHandler(handler)
     yield buffer
-    logger.removeHandler(handler)
+    logger.removeHandler(handler)  # type: ignore[attr-defined]  # Powertools' Logger forwards to logging's

@@ -40,7 +40,7 @@ def twilio_webhook() -> Response:
     form = verified_form(
         headers=event.headers,
         body=event.body,
-        is_base64=event.is_base64_encoded,
+        is_base64=bool(event.is_base64_encoded),
         url=signed_urls(settings.public_webhook_url, event.raw_event),
         verifier=deps.verifier,
         max_bytes=settings.max_body_bytes,

@@ -717,7 +717,7 @@ def test_every_log_group_has_parameterised_retention_and_the_data_key(resources)
     assert props(resources, "PresignFunction")["LoggingConfig"]["LogGroup"] == {"Ref": "DoctorsApiLogGroup"}
 
 
-def _dashboard(resources) -> dict[str, Any]:
+def _dashboard(resources) -> tuple[dict[str, Any], str, Any]:
     body, variables = props(resources, "Dashboard")["DashboardBody"]["Fn::Sub"]
     rendered = re.sub(r"\$\{[^}]+\}", "X", body)
     return json.loads(rendered), body, variables

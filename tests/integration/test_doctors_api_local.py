@@ -23,7 +23,7 @@ def seeded(broker_url):
         yield stack, cases
     finally:
         stack.stop()
-        _delete_queues(broker_url, stack.queue_name)
+        _delete_queues(broker_url, str(stack.queue_name))
 
 
 def _delete_queues(broker_url: str, name: str) -> None:

@@ -60,6 +60,7 @@ def acknowledge(mongo_db, summary_id):
     """What the console's Acknowledge button does: PATCH the case to in_review (audited)."""
     repo = MongoRepository(mongo_db)
     view = repo.get_view(summary_id)
+    assert view is not None, summary_id
     from datetime import UTC, datetime
 
     cases.change_status(

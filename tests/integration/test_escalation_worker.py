@@ -70,7 +70,8 @@ def test_emergency_the_screen_misses_gets_one_instruction_and_one_page_however_o
     assert runner(delivery(job, attempt=2)).decision is Decision.ACK  # and retried once more
 
     assert twilio_bodies(twilio) == [text_for(EMERGENCY, Language.EN)]
-    [page] = wait_for(lambda: len(inbox.received()) >= 1) and inbox.received()
+    assert wait_for(lambda: len(inbox.received()) >= 1), "no page arrived"
+    [page] = inbox.received()
     case = mongo_db["summaries"].find_one({})
     summary_id = case["_id"]
     assert case["urgency"] == "emergency"

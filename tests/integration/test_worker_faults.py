@@ -230,6 +230,7 @@ def test_sigterm_finishes_the_running_job_then_exits_zero(
     finally:
         if process.poll() is None:
             process.kill()
+    assert process.stdout is not None
     output = process.stdout.read()
     assert '"job completed"' in output and '"worker stopped"' in output
     assert queue_messages(broker_url, queue_name) == []  # acked, not requeued

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import mongomock
 import pytest
@@ -32,7 +33,7 @@ class MemoryStore:
 
 @pytest.fixture
 def ports():
-    db = mongomock.MongoClient()["t"]
+    db: Any = mongomock.MongoClient()["t"]
     return Ports(
         MongoRepository(db), MongoPatients(db), SafeSummarizer(None, DeterministicSummarizer()), MemoryStore()
     )
