@@ -10,11 +10,12 @@ UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --extra dev --python-version 
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2F
 export AMQP_URL
 
-.PHONY: help venv lock tools broker lint test test-unit demo eval bench chaos events serve clean
+.PHONY: help venv lock tools broker lint test unit test-unit demo eval bench chaos events serve clean
 
 help:
 	@echo "make demo    - the whole flow locally on the events/ samples (no AWS, no Docker)"
 	@echo "make test    - lint, type check and the whole test suite (starts RabbitMQ if stopped)"
+	@echo "make unit    - the unit tests alone, offline (sockets disabled), in seconds"
 	@echo "make eval    - red-flag engine: emergency recall and false-emergency rate on the vignettes"
 	@echo "make bench   - benchmarks beside their floors; figures written into docs/"
 	@echo "make serve   - keep the local stack running on :3000"
@@ -53,8 +54,10 @@ lint: venv
 test: venv tools broker lint
 	$(BIN)/python -m pytest
 
-test-unit: venv
-	$(BIN)/python -m pytest tests/unit
+# Suites: tests/unit runs offline (sockets disabled) in well under 30 s; markers broker, infra, browser and e2e
+# select the rest (tests/conftest.py refuses a test that needs one and lacks it).
+unit test-unit: venv
+	$(BIN)/python -m pytest tests/unit -q
 
 demo: venv
 	@bash scripts/ensure-rabbitmq.sh --optional

@@ -9,6 +9,8 @@ from fasttriage.local.demo import sign_in
 from fasttriage.local.stack import LocalStack, free_port
 from support import seed
 
+pytestmark = pytest.mark.broker
+
 
 @pytest.fixture(scope="module")
 def seeded(broker_url):

@@ -138,6 +138,7 @@ def test_the_tombstone_keeps_only_hashes_of_message_sids(ports, mongo_db):
 # --- 13.4: dead-letter and delay queues ---------------------------------------------------------------------
 
 
+@pytest.mark.broker
 def test_erasure_removes_the_patients_dead_and_delayed_jobs_and_logs_the_count(
     ports, broker_url, queue_name, service_log
 ):

@@ -27,6 +27,8 @@ from fasttriage.domain.models import CaseStatus
 from fasttriage.wiring import EscalationDependencies
 from worker_harness import RunningWorker, wait_for
 
+pytestmark = pytest.mark.broker
+
 DOCTOR = cases.Doctor(subject="s-2", username="dr.grace")
 POLICY = SweepPolicy.from_minutes(emergency=(5, 5, 2), urgent=(30, 30, 1), escalation_pages=1)
 

@@ -13,6 +13,8 @@ from fasttriage.local.events import fields_of, message_sid, twilio_payload
 from fasttriage.local.stack import LocalStack, free_port
 from support import event, webhook_events
 
+pytestmark = pytest.mark.broker
+
 
 @pytest.fixture
 def stack(broker_url, queue_name):
