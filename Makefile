@@ -10,7 +10,7 @@ UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --extra dev --python-version 
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2F
 export AMQP_URL
 
-.PHONY: help venv lock tools broker lint test unit test-unit demo eval bench chaos events serve clean
+.PHONY: help venv pth lock tools broker lint test unit test-unit demo eval bench chaos events serve clean
 
 help:
 	@echo "make demo    - the whole flow locally on the events/ samples (no AWS, no Docker)"
@@ -28,7 +28,13 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements/lock.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(MAKE) --no-print-directory pth
 	touch $(STAMP)
+
+# The three folders of the fasttriage namespace package (layer, worker image, development) on the venv's path.
+pth:
+	@site="$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" && \
+	printf '%s\n' "$(CURDIR)/layers/common" "$(CURDIR)/worker" "$(CURDIR)/dev" > "$$site/fasttriage-parts.pth"
 
 venv: $(STAMP)
 

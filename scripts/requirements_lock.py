@@ -30,7 +30,7 @@ PROJECT = "fasttriage"
 LOCK = Path("requirements/lock.txt")
 # The python3.12 Lambda runtime ships boto3 and what only boto3 needs; a second copy in the layer is dead weight
 # (and would shadow the runtime's). aws-xray-sdk's botocore requirement is met by the runtime's botocore.
-RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
 TARGETS = {
     Path("layers/common/requirements.txt"): ("layer", RUNTIME_PROVIDED),
     Path("worker/requirements.txt"): ("worker", frozenset()),

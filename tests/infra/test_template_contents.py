@@ -387,7 +387,8 @@ def test_worker_service_waits_for_the_private_routes_and_broker_rules(resources)
 def test_admin_task_runs_the_cli_with_the_broker_secret_only_and_no_task_role(resources):
     task = props(resources, "AdminTaskDefinition")
     (admin,) = task["ContainerDefinitions"]
-    assert admin["EntryPoint"] == ["python", "-m", "fasttriage.cli"]
+    assert admin["EntryPoint"] == ["python", "-m", "fasttriage.dlq"]
+    assert (REPO / "worker" / "fasttriage" / "dlq.py").is_file(), "the admin task runs code the image has"
     assert admin["Image"] == {"Ref": "WorkerImageUri"}
     assert "TaskRoleArn" not in task, "dlq list/redrive only talk to the broker"
     assert admin["ReadonlyRootFilesystem"] is True

@@ -269,7 +269,7 @@ def test_dead_letters_are_listed_without_loss_and_redriven_by_the_documented_com
         connection.close()
         assert wait_for(lambda: consumer.stats.dead_lettered == 1, 20)
     env = {**os.environ, "AMQP_URL": broker_url, "QUEUE_NAME": queue_name}
-    cli = [sys.executable, "-m", "fasttriage.cli", "dlq"]
+    cli = [sys.executable, "-m", "fasttriage.dlq"]  # what the admin task runs in the worker image
     listed = subprocess.run([*cli, "list"], env=env, capture_output=True, text=True, check=True).stdout
     assert "1 dead letter(s)" in listed and "junk-1" in listed and "malformed job" in listed
     again = subprocess.run([*cli, "list"], env=env, capture_output=True, text=True, check=True).stdout

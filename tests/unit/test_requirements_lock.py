@@ -50,7 +50,7 @@ def test_layer_file_leaves_out_what_the_lambda_runtime_provides_and_pins_everyth
     names = {line.split("==")[0] for line in lines}
     assert all("==" in line for line in lines)
     assert {"pydantic", "pika", "pymongo", "twilio", "aws-lambda-powertools", "aws-xray-sdk"} <= names
-    assert not names & {"boto3", "botocore", "s3transfer", "jmespath"}
+    assert not names & {"boto3", "botocore", "s3transfer"}
     worker = {line.split("==")[0] for line in (REPO / FILES[3]).read_text().splitlines() if "==" in line}
     assert {"boto3", "botocore", "ibm-watsonx-ai", "reportlab"} <= worker
 
