@@ -564,7 +564,9 @@ def test_common_layer_matches_the_contract(resources):
     # layers/common/Makefile installs the pinned requirements --no-deps for the runtime's platform (issue 14)
     assert layer["Metadata"]["BuildMethod"] == "makefile"
     makefile = (REPO / "layers" / "common" / "Makefile").read_text()
-    assert "build-CommonLayer:" in makefile and "--no-deps" in makefile and "--python-version 3.12" in makefile
+    assert (
+        "build-CommonLayer:" in makefile and "--no-deps" in makefile and "--python-version 3.12" in makefile
+    )
     assert (REPO / "layers" / "common" / "requirements.txt").is_file()
 
 
