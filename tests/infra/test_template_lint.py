@@ -92,7 +92,9 @@ def test_checkov_passes_the_bootstrap_template():
     assert_checkov_clean(BOOTSTRAP_TEMPLATE)
 
 
-def test_sam_build_builds_a_layer_of_what_the_lambdas_import_and_both_functions(tmp_path: Path):
+def test_sam_build_builds_a_layer_of_what_the_lambdas_import_and_both_functions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     if shutil.which("python3.12", path=_path_with_pyenv()) is None:
         pytest.fail(
             "python3.12 is needed on PATH for `sam build` (pyenv install 3.12.1, or install python3.12)"
@@ -117,7 +119,8 @@ def test_sam_build_builds_a_layer_of_what_the_lambdas_import_and_both_functions(
     layer = build_dir / "CommonLayer" / "python"
     for function in ("WebhookFunction", "PresignFunction"):
         assert (build_dir / function / "app.py").is_file()
-    assert_layer_ships_what_the_lambdas_import_and_nothing_else(layer)
+    with capsys.disabled():  # the size shows in every run, not only in a failing one
+        assert_layer_ships_what_the_lambdas_import_and_nothing_else(layer)
     assert_every_function_imports_with_the_layer_and_the_runtime_alone(layer, tmp_path)
 
 
