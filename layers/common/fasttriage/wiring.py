@@ -31,6 +31,7 @@ class WebhookDependencies:
             settings.queue_name,
             confirm_timeout_s=settings.publish_confirm_timeout_s,
             heartbeat_s=settings.heartbeat_s,
+            declare_topology=False,  # publish-only broker user: the worker declares the queues
         )
         return cls(
             settings=settings,
