@@ -144,10 +144,19 @@ _NOT_HYPOTHETICAL = re.compile(
 )
 _CHRONIC = re.compile(r"\bwell controlled\b|\bbien controlad[ao]s?\b|\bbem controlad[ao]s?\b")
 _PRESENT = re.compile(
-    r"\b(?:now|right now|currently|at the moment|still|ahora|ahorita|ahora mismo|todavia|agora|ainda|"
+    r"\b(?:now|right now|currently|at the moment|still|again|suddenly|today|tonight|ahora|ahorita|ahora mismo|todavia|agora|ainda|otra vez|de nuevo|de novo|outra vez|hoy|hoje|"
     r"neste momento|every hour|cada hora|a cada hora|after giving birth|since giving birth|despues del parto|"
     r"depois do parto|is|isnt|are|arent|cant|cannot|wont|keeps|esta|estan|sigue|no puede|no responde|ta|"
     r"nao consegue|nao consigo|nao responde)\b"
+)
+
+
+# "all fine now", "now I want physio", "currently asymptomatic": a present tense that describes no symptom.
+_PRESENT_BENIGN = re.compile(
+    r"\b(?:(?:all |im |its |is |hes |shes |i am |totally |completely )?(?:fine|ok|okay|well|good|better|normal"
+    r"|asymptomatic|pain[- ]free|symptom[- ]free) now|now (?:i |we )?(?:just |only )?(?:want|need|would like|wish)"
+    r"|currently (?:asymptomatic|well|pain[- ]free|symptom[- ]free|fine)|ahora (?:solo |solamente )?quiero"
+    r"|agora (?:so )?quero|(?:ahora|agora) (?:estoy|estou|esta|to|ta) bien|agora (?:estou|esta|to|ta) bem)\b"
 )
 
 
@@ -157,7 +166,7 @@ def _suppressed(clause: str) -> bool:
         return True
     if _CHRONIC.search(clause):
         return True
-    if _PRESENT.search(clause):
+    if _PRESENT.search(_PRESENT_BENIGN.sub(" ", clause)):
         return False
     return bool(_PAST.search(clause) or _FAMILY_HISTORY.search(clause))
 
@@ -196,7 +205,36 @@ def _negated(clause: str, start: int, language: Language) -> bool:
     words = words[-(_LIST_WINDOW_WORDS if coordinated else _WINDOW_WORDS) :]
     window = " " + " ".join(words) + " "
     window = _NOT_A_NEGATION.sub(" ", window)
-    return bool(_NEGATION_CUE[language].search(window))
+    if _NEGATION_CUE[language].search(window):
+        return True
+    return _negated_list(clause[:start], language)
+
+
+# "denies chest pain, SOB, palpitations or syncope", "no saddle anaesthesia, normal micturition, no fever":
+# a cue followed by a list of short items reaches every item of the list.
+_LIST_SEPARATOR = re.compile(r",|\b(?:or|nor|and|ni|nem|ou|o|y|e)\b")
+_LIST_ITEM_WORDS = 4
+_LIST_ITEMS = 8
+
+
+def _negated_list(before: str, language: Language) -> bool:
+    cues = list(_NEGATION_CUE[language].finditer(before))
+    if not cues:
+        return False
+    rest = before[cues[-1].end() :]
+    if _NOT_A_NEGATION.search(before[cues[-1].start() :]) or _CLAUSE_TURN.search(rest):
+        return False
+    items = _LIST_SEPARATOR.split(rest)
+    # at least one separator, the finding starts its item (at most one word such as "any" before it),
+    # and every item before it is a short noun phrase
+    return (
+        1 < len(items) <= _LIST_ITEMS
+        and len(items[-1].split()) <= 1
+        and all(len(item.split()) <= _LIST_ITEM_WORDS for item in items)
+    )
+
+
+_CLAUSE_TURN = re.compile(r"\b(?:now|but|then|ahora|agora|pero|luego|entao|today|hoy|hoje|since|desde)\b")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -229,15 +267,17 @@ def _findings(clauses: list[str], languages: tuple[Language, ...]) -> dict[str, 
     """The first occurrence of each term or flag phrase that is not negated (under any of the languages'
     negation rules) in the clauses that are not suppressed (past, family history, hypothetical)."""
     found: dict[str, _Finding] = {}
+    # One language: its own cues. Several (unsure): the English/Spanish cue set, which holds every
+    # language's cue words plus "no" (in Portuguese "no" is "in the", but a finding's own phrase starts
+    # before it: "dor no peito").
+    negation_language = languages[0] if len(languages) == 1 else Language.EN
     for clause in clauses:
         if _suppressed(clause):
             continue
         for hit in _INDEX.hits(clause):
             if hit.name in found:
                 continue
-            if hit.name in _NEVER_NEGATED or not all(
-                _negated(clause, hit.start, language) for language in languages
-            ):
+            if hit.name in _NEVER_NEGATED or not _negated(clause, hit.start, negation_language):
                 found[hit.name] = _Finding(hit.name, hit.text.strip())
     return found
 
@@ -269,7 +309,9 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
         said = f["heart_attack_now"].evidence
         flags["stroke_signs" if _STROKE_WORD.search(said) else "cardiac_chest_pain"] = said
     if "chest_pain" in f:
-        if "chest_benign" in f:
+        if "chest_mild" in f and "cardiac_strong" not in f and "breathing_severe" not in f:
+            cardiac = False
+        elif "chest_benign" in f:
             # "tight from coughing": emergency only on strong cardiac features or severe breathlessness.
             cardiac = "cardiac_strong" in f or "breathing_severe" in f
         else:
@@ -316,7 +358,7 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     if "seizure_active" in f:
         flags["seizure"] = ev("seizure_active")
     elif "seizure_any" in f:
-        if "recovered" in f:
+        if "recovered" in f or "seizure_question" in f:
             flags["seizure_recovered"] = ev("seizure_any", "recovered")
         else:
             flags["seizure"] = ev("seizure_any")
@@ -412,7 +454,7 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
             flags["burn_review"] = ev("burn_severe", "burn_minor")
         else:
             flags["severe_burn"] = ev("burn_severe")
-    if "trauma" in f and "no_injury" not in f:
+    if "trauma" in f and "no_injury" not in f and "low_energy" not in f:
         flags["major_trauma"] = ev("trauma")
     if "head_injury" in f and ("loc" in f or "unresponsive" in f):
         flags["head_injury_loc"] = ev("head_injury", "loc", "unresponsive")
@@ -425,9 +467,11 @@ def _catalogue_flags(f: dict[str, _Finding]) -> dict[str, tuple[str, bool]]:
     of one ``when`` alternative (and none of ``unless``); ``escalate`` terms raise an urgent floor."""
     flags: dict[str, tuple[str, bool]] = {}
     for flag in _CATALOGUE.flags.values():
+        if any(term in f for term in flag.unless):
+            continue
         direct = f.get(_FLAG_PREFIX + flag.id)
         evidence = direct.evidence if direct else None
-        if evidence is None and flag.when and not any(term in f for term in flag.unless):
+        if evidence is None and flag.when:
             for alternative in flag.when:
                 if all(term in f for term in alternative):
                     evidence = " + ".join(dict.fromkeys(f[term].evidence for term in alternative))
