@@ -22,62 +22,55 @@ _KEY_LENGTHS = (3, 2)
 _MAX_EXPANSIONS = 96
 _WORD_START = re.compile(r"\b\w")
 _QUANTIFIER_START = frozenset("?*+{")
-_LITERAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789 ")
 
 
 class PhraseError(ValueError):
     """A catalogue phrase that is not a valid pattern."""
 
 
-def split_alternatives(source: str) -> list[str]:
-    """The top-level alternatives of a pattern: ``a|(?:b|c)d`` -> ``["a", "(?:b|c)d"]``."""
-    parts: list[str] = []
+_SPECIAL = re.compile(r"\\.|[\[\]()|]")
+
+
+def _tokens(source: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, depth after it) for each unescaped parenthesis or bar outside a [class]."""
     depth = 0
     in_class = False
-    start = 0
-    index = 0
-    while index < len(source):
-        char = source[index]
-        if char == "\\":
-            index += 2
+    for match in _SPECIAL.finditer(source):
+        char = match.group(0)
+        if len(char) == 2:
             continue
         if in_class:
             in_class = char != "]"
-        elif char == "[":
+            continue
+        if char == "[":
             in_class = True
-        elif char == "(":
+            continue
+        if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
-        elif char == "|" and depth == 0:
+        yield match.start(), char, depth
+
+
+def split_alternatives(source: str) -> list[str]:
+    """The top-level alternatives of a pattern: ``a|(?:b|c)d`` -> ``["a", "(?:b|c)d"]``."""
+    if "|" not in source:
+        return [source]
+    parts: list[str] = []
+    start = 0
+    for index, char, depth in _tokens(source):
+        if char == "|" and depth == 0:
             parts.append(source[start:index])
             start = index + 1
-        index += 1
     parts.append(source[start:])
     return parts
 
 
 def _group_end(source: str, open_index: int) -> int:
-    """Index just past the parenthesis closing the group opened at ``open_index``."""
-    depth = 0
-    in_class = False
-    index = open_index
-    while index < len(source):
-        char = source[index]
-        if char == "\\":
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-        index += 1
+    """Index just past the parenthesis closing the group opened at ``open_index`` (0: the first)."""
+    for index, char, depth in _tokens(source[open_index:]):
+        if char == ")" and depth == 0:
+            return open_index + index + 1
     raise PhraseError(f"unbalanced parenthesis in {source!r}")
 
 
@@ -108,16 +101,16 @@ def expand_leading(source: str, budget: int = _MAX_EXPANSIONS) -> list[str]:
     return expanded if len(expanded) <= budget else [phrase]
 
 
+_LITERAL_RUN = re.compile(r"[a-z0-9 ]*")
+
+
 def literal_prefix(phrase: str) -> str:
     """The letters every match of ``phrase`` must start with (stops before a quantified letter)."""
-    prefix: list[str] = []
-    for index, char in enumerate(phrase):
-        if char not in _LITERAL:
-            break
-        if phrase[index + 1 : index + 2] in _QUANTIFIER_START and phrase[index + 1 : index + 2]:
-            break
-        prefix.append(char)
-    return "".join(prefix)
+    run = _LITERAL_RUN.match(phrase)
+    prefix = run.group(0) if run else ""
+    if prefix and phrase[len(prefix) : len(prefix) + 1] in _QUANTIFIER_START and len(phrase) > len(prefix):
+        prefix = prefix[:-1]
+    return prefix
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ _PAST = re.compile(
     rf"|ela )?era\b"
     r"|\bde (?:crianca|pequeno|pequena)\b|\bem (?:19|20)\d\d\b|\bfoi (?:investigado|tratado|verificado"
     r"|checado)"
+    r"|\bhace (?:muchos )?anos\b|\b(?:ha|faz) (?:muitos )?anos\b|\b(?:19[5-9]\d|20[0-2]\d)\b(?! ?(?:mg|ml|units|mmol))"
 )
 _RELATIVE = (
     r"(?:my|mi|mis|meu|minha|meus|minhas|his|her|su|sus|seu|sua)\s+(?:\w+\s+)?"
@@ -114,7 +115,7 @@ _RELATIVE = (
     r"tio|tia|primo|prima|familia|pai|mae|irmao|irma|avo|primo|prima)"
 )
 _FAMILY_HISTORY = re.compile(
-    rf"\b{_RELATIVE}\s+(?:\w+\s+)?(?:had|has had|died|passed away|suffered|tuvo|tenia|murio|fallecio|sufrio|"
+    rf"\b{_RELATIVE}\s+(?:(?!hasnt|hadnt|havent|hasn|not|never|no|nao)\w+\s+)?(?:had|has had|died|passed away|suffered|tuvo|tenia|murio|fallecio|sufrio|"
     r"ha tenido|teve|tinha|morreu|faleceu|sofreu)\b"
     r"|\bfamily history\b|\bruns in (?:my|the|our) family\b|\bantecedentes? familiar|\bhistorico familiar"
     r"|\bhereditari|\bdied (?:of|from)\b|\bmurio de\b|\bmorreu de\b"
@@ -136,6 +137,8 @@ _HYPOTHETICAL = re.compile(
     r"|\be se (?:eu|ele|ela|alguem|meu|minha|o|a|um|uma|tiver|for|acontecer)\b|\bse (?:alguem|meu|minha|um"
     r"|uma|eu tiver|ele tiver|ela tiver)\b|\bcaso (?:alguem|meu|minha|eu|ele|ela)\b"
     r"|\bcomo (?:saber|sei|reconhecer) se\b|\bem caso de\b|\bquais (?:sao )?(?:os )?(?:sinais|sintomas)\b"
+    r"|\bwhats? (?:is )?the difference\b|\bwhat (?:would|will|could) happen if\b|\bwhat (?:should|do|would|can) (?:i|we)"
+    r" (?:say|tell|do|know) (?:if|when)\b|\b(?:cual|qual) (?:es|e) la diferencia\b|\bqual a diferenca\b"
 )
 # "I don't know if he is breathing" is not a hypothetical: remove these before looking for one.
 _NOT_HYPOTHETICAL = re.compile(
@@ -144,7 +147,7 @@ _NOT_HYPOTHETICAL = re.compile(
 )
 _CHRONIC = re.compile(r"\bwell controlled\b|\bbien controlad[ao]s?\b|\bbem controlad[ao]s?\b")
 _PRESENT = re.compile(
-    r"\b(?:now|right now|currently|at the moment|still|again|suddenly|today|tonight|ahora|ahorita|ahora mismo|todavia|agora|ainda|otra vez|de nuevo|de novo|outra vez|hoy|hoje|"
+    r"\b(?:now|right now|currently|at the moment|still|suddenly|today|hes|shes|tonight|ahora|ahorita|ahora mismo|todavia|agora|ainda|otra vez|de nuevo|de novo|outra vez|hoy|hoje|"
     r"neste momento|every hour|cada hora|a cada hora|after giving birth|since giving birth|despues del parto|"
     r"depois do parto|is|isnt|are|arent|cant|cannot|wont|keeps|esta|estan|sigue|no puede|no responde|ta|"
     r"nao consegue|nao consigo|nao responde)\b"
@@ -162,13 +165,22 @@ _PRESENT_BENIGN = re.compile(
 
 def _suppressed(clause: str) -> bool:
     """True for a clause about the past, a relative's history, a hypothetical or a managed condition."""
+    return _suppression(clause) is not None
+
+
+def _suppression(clause: str) -> str | None:
+    """Why a clause does not describe the writer's present problem: hypothetical, chronic, family, past."""
     if _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause)):
-        return True
+        return "hypothetical"
     if _CHRONIC.search(clause):
-        return True
+        return "chronic"
     if _PRESENT.search(_PRESENT_BENIGN.sub(" ", clause)):
-        return False
-    return bool(_PAST.search(clause) or _FAMILY_HISTORY.search(clause))
+        return None
+    if _FAMILY_HISTORY.search(clause):
+        return "family"
+    if _PAST.search(clause):
+        return "past"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -207,18 +219,18 @@ def _negated(clause: str, start: int, language: Language) -> bool:
     window = _NOT_A_NEGATION.sub(" ", window)
     if _NEGATION_CUE[language].search(window):
         return True
-    return _negated_list(clause[:start], language)
+    return _negated_list(clause[:start], clause[start:])
 
 
 # "denies chest pain, SOB, palpitations or syncope", "no saddle anaesthesia, normal micturition, no fever":
 # a cue followed by a list of short items reaches every item of the list.
-_LIST_SEPARATOR = re.compile(r",|\b(?:or|nor|and|ni|nem|ou|o|y|e)\b")
+_LIST_SEPARATOR = re.compile(r",|\b(?:or|nor|ni|nem|ou|o)\b")
 _LIST_ITEM_WORDS = 4
 _LIST_ITEMS = 8
 
 
-def _negated_list(before: str, language: Language) -> bool:
-    cues = list(_NEGATION_CUE[language].finditer(before))
+def _negated_list(before: str, after: str) -> bool:
+    cues = list(_LIST_CUE.finditer(before))
     if not cues:
         return False
     rest = before[cues[-1].end() :]
@@ -226,14 +238,19 @@ def _negated_list(before: str, language: Language) -> bool:
         return False
     items = _LIST_SEPARATOR.split(rest)
     # at least one separator, the finding starts its item (at most one word such as "any" before it),
-    # and every item before it is a short noun phrase
+    # every item before it is a short noun phrase, and the list is a disjunction ("... or syncope")
     return (
         1 < len(items) <= _LIST_ITEMS
         and len(items[-1].split()) <= 1
         and all(len(item.split()) <= _LIST_ITEM_WORDS for item in items)
+        and bool(_DISJUNCTION.search(rest) or _DISJUNCTION.search(after[:80]))
     )
 
 
+_LIST_CUE = re.compile(
+    r"\b(?:denies|denied|deny|denying|no evidence of|negative for|without|nil|no|niega|nega|sin|sem|nao ha|no hay)\b"
+)
+_DISJUNCTION = re.compile(r"\b(?:or|nor|ni|nem|ou|o)\b")
 _CLAUSE_TURN = re.compile(r"\b(?:now|but|then|ahora|agora|pero|luego|entao|today|hoy|hoje|since|desde)\b")
 
 
@@ -272,14 +289,33 @@ def _findings(clauses: list[str], languages: tuple[Language, ...]) -> dict[str, 
     # before it: "dor no peito").
     negation_language = languages[0] if len(languages) == 1 else Language.EN
     for clause in clauses:
-        if _suppressed(clause):
-            continue
+        reason = _suppression(clause)
+        if reason == "past" and "," in clause:
+            # "had a c section a week ago, temp 39": only the comma-separated parts naming the past are
+            # about the past
+            for part in clause.split(","):
+                _collect(part.strip(), "past" if _PAST.search(part) else None, negation_language, found)
+        else:
+            _collect(clause, reason, negation_language, found)
+    return found
+
+
+# Context that stays true when told in the past tense ("operated on last week", "gave birth 3 weeks ago").
+_CONTEXT_TERMS = frozenset(
+    {"after_surgery", "postpartum", "positive_test", "pregnant", "pregnancy_weeks", "chemo", "blood_thinner",
+     "diabetic", "withdrawal", "infant", "child"}
+)
+
+
+def _collect(clause: str, reason: str | None, negation_language: Language, found: dict[str, _Finding]) -> None:
+    if reason is not None and reason != "past":
+        return
+    if True:
         for hit in _INDEX.hits(clause):
-            if hit.name in found:
+            if hit.name in found or (reason == "past" and hit.name not in _CONTEXT_TERMS):
                 continue
             if hit.name in _NEVER_NEGATED or not _negated(clause, hit.start, negation_language):
                 found[hit.name] = _Finding(hit.name, hit.text.strip())
-    return found
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -26,13 +26,17 @@ _NUMBER = r"(\d{1,3}(?:[.,]\d{1,2})?)"
 _TEMPERATURE = re.compile(
     rf"\b(?:temp\w*|fever|fiebre|febre|febril|pyrexia\w*|pyrexial|febrile|t)\b{_SEP}{_COLON}(?:de |of )?"
     rf"{_NUMBER} ?(c|f|degrees?|grados|graus|celsius|fahrenheit|centigrade)?\b"
-    rf"|\b{_NUMBER} ?(c|f|degrees?|grados|graus|celsius|fahrenheit|centigrade)\b"
+    rf"|\b{_NUMBER} ?(c|f|degrees?|grados|graus|celsius|fahrenheit|centigrade|de fiebre|de febre|de fievre"
+    rf"|of fever|di febbre|fieber)\b"
 )
 _SPO2 = re.compile(
     rf"\b(?:spo2|sp02|spo 2|sao2|o2 sat\w*|o2|sats?|saturation\w*|saturating|satting|saturando|satura\w*"
     rf"|oxygen(?: saturation| level| levels| sats?)?|oximeter|pulse ?ox\w*|oximetr\w*|oxigeno|oxigenio)"
     rf"\b{_SEP}{_COLON}{_NUMBER}"
 )
+# "fever for 3 days, 39.4": a bare decimal in the body-temperature range counts when fever is mentioned.
+_FEVER_WORD = re.compile(r"\b(?:fever\w*|feverish|temp\w*|fiebre|febre|fievre|fieber|febbre|pyrexi\w*|febril\w*)\b")
+_BARE_TEMPERATURE = re.compile(r"(?<![\d.,])((?:3[5-9]|4[0-2])[.,]\d)\b(?! ?(?:kg|lbs?|cm|mg|ml|mmol|weeks?|semanas|%))")
 _HEART_RATE = re.compile(
     rf"\b(?:hr|heart ?rate|pulse|pulse rate|fc|frecuencia cardiaca|frequencia cardiaca|pulso|heartbeat|heart)"
     rf"\b{_SEP}{_COLON}{_NUMBER}(?! ?(?:years?|yrs?|kg|mg|ml|mmol|min(?:ute)?s? ago))"
@@ -49,19 +53,25 @@ _BLOOD_PRESSURE = re.compile(
     rf"|\b(\d{{2,3}}) (?:over |x )?(\d{{2,3}}) ?mm ?hg"
 )
 _GLUCOSE = re.compile(
-    rf"\b(?:glucose|glucosa|glicose|glycemia|glycaemia|glucemia|glicemia|sugars?|bm|bms|cbg|bgl|bsl|rbs"
+    rf"\b(?:bg|bs|glucose|glucosa|glicose|glycemie|glycemia|glycaemia|glucemia|glicemia|sugars?|bm|bms|cbg|bgl|bsl|rbs"
     rf"|blood sugar|azucar|acucar|dextro|hgt|glucometer|glucometro|glicosimetro|finger ?stick|reading)"
-    rf"\b{_SEP}{_COLON}{_NUMBER} ?(mmol|mg)?"
+    rf"\b{_SEP}{_COLON}{_NUMBER} ?(mmol|mg|g)?"
+)
+_AGE_UNIT = (
+    r"(days?|d|weeks?|wks?|wk|w|months?|mos?|mths?|m|years?|yrs?|yr|y|yo|dias|semanas|meses|anos|jours|semaines"
+    r"|mois|ans|giorni|settimane|mesi|anni|tage|wochen|monate|jahre)"
+)
+_AGE_NOUN = (
+    r"(?:baby|infant|newborn|neonate|son|daughter|child|kid|boy|girl|toddler|bebe|nene|nenem|recien nacido"
+    r"|recem nascido|rn|lactante|lactente|hija|hijo|filha|filho|nino|nina|menino|menina|crianca|nourrisson"
+    r"|enfant|fils|fille|bambin[oa]|neonato|kind|sohn|tochter|saugling)"
 )
 _AGE = re.compile(
-    r"\b(\d{1,3}(?:[.,]5)?) ?(?:-| )?(days?|d|weeks?|wks?|wk|w|months?|mos?|mths?|m|years?|yrs?|yr|y|yo|ans|an)"
-    r" ?(?:old|o|yo)\b"
-    r"|\b(\d{1,3}) ?(yo|y o|yr old|m|f|male|female)\b(?= |$)"
-    r"|\b(?:aged?|edad|idade|age)\b[: ]*(\d{1,3}) ?(days?|weeks?|months?|years?|dias|semanas|meses|anos)?"
-    r"|\b(?:bebe|nene|nenem|recien nacido|recem nascido|baby|infant|newborn|hija|hijo|filha|filho|nino|nina"
-    r"|menino|menina|crianca|son|daughter|child|kid|boy|girl)(?: \w+)? (?:de|com|of|is|esta com|tem|tiene)"
-    r" (\d{1,2}) (dias|semanas|meses|anos|days?|weeks?|months?|years?)\b"
-    r"|\b(\d{1,2}) (dias|semanas|meses|anos) de (?:vida|edad|idade|nacido|nascido)\b"
+    rf"\b(\d{{1,3}}(?:[.,]5)?) ?(?:-| )?{_AGE_UNIT} ?(?:old|o|yo)\b"
+    r"|\b(\d{1,3}) ?(yo|y o|yr old|m|f|male|female)\b(?= |$|,)"
+    rf"|\b(?:aged?|edad|idade|age)\b[: ]*(\d{{1,3}}) ?{_AGE_UNIT}?"
+    rf"|\b{_AGE_NOUN}(?: \w+)?(?: (?:de|com|of|is|aged|esta com|tem|tiene|has|a|von|di))? (\d{{1,2}}) {_AGE_UNIT}\b"
+    rf"|\b(\d{{1,2}}) {_AGE_UNIT} (?:de (?:vida|edad|idade|nacido|nascido)|old)\b"
 )
 _BABY_WORD = re.compile(r"\b(?:baby|babys|infant|newborn|neonate|bebe|bebes|nenem|nene|recien nacido|recem nascido)\b")
 _CHILD_WORD = re.compile(
@@ -90,11 +100,11 @@ def _number(raw: str) -> float:
 
 def _age_unit(unit: str) -> float:
     unit = unit.strip()
-    if unit.startswith(("mes", "mo", "mth", "month")) or unit == "m":
+    if unit.startswith(("mes", "mo", "mth", "month", "mi")) or unit == "m":
         return 1 / 12
-    if unit.startswith(("dia", "day")) or unit == "d":
+    if unit.startswith(("dia", "day", "jour", "gior", "tag")) or unit == "d":
         return 1 / 365
-    if unit.startswith(("sem", "we", "wk")) or unit == "w":
+    if unit.startswith(("sem", "we", "wk", "sett", "wo")) or unit == "w":
         return 7 / 365
     return 1.0
 
@@ -107,7 +117,7 @@ def _age(text: str) -> tuple[float, str] | None:
         for number, unit in pairs:
             if number is None:
                 continue
-            if unit in ("m", "f", "male", "female", "yo", "y o", "yr old", None):
+            if unit in ("f", "male", "female", "yo", "y o", "yr old", None) or (unit == "m" and "old" not in match.group(0)):
                 years = _number(number)
             else:
                 years = _number(number) * _age_unit(unit)
@@ -138,11 +148,16 @@ def parse(text: str) -> Vitals:
         number = match.group(1) or match.group(3)
         unit = (match.group(2) or match.group(4) or "").strip()
         value = _number(number)
-        if unit.startswith("f") or (not unit.startswith("c") and 93 <= value <= 110):
+        if unit in ("f", "fahrenheit") or (not unit.startswith("c") and 93 <= value <= 110):
             value = (value - 32) * 5 / 9
         if 30 <= value <= 45 and not (unit in ("", "degree", "degrees") and value < 34 and not match.group(1)):
             values["temperature_c"] = value
             evidence.append(("temperature", match.group(0)))
+    if "temperature_c" not in values and _FEVER_WORD.search(text):
+        bare = _BARE_TEMPERATURE.search(text)
+        if bare:
+            values["temperature_c"] = _number(bare.group(1))
+            evidence.append(("temperature", bare.group(0)))
     spo2 = _last(_SPO2, text)
     if spo2 and 50 <= _number(spo2.group(1)) <= 100:
         values["spo2"] = int(_number(spo2.group(1)))
@@ -163,6 +178,8 @@ def parse(text: str) -> Vitals:
     if bp:
         systolic = int(bp.group(1) or bp.group(3))
         diastolic = int(bp.group(2) or bp.group(4))
+        if systolic <= 30 and diastolic <= 20:  # "16 por 11": centimetres of mercury, as said in Brazil
+            systolic, diastolic = systolic * 10, diastolic * 10
         if 50 <= systolic <= 300 and 20 <= diastolic < systolic:
             values["systolic"], values["diastolic"] = systolic, diastolic
             evidence.append(("blood pressure", bp.group(0)))
@@ -170,7 +187,9 @@ def parse(text: str) -> Vitals:
     if glucose:
         value = _number(glucose.group(1))
         unit = glucose.group(2) or ""
-        if unit == "mg" or (unit != "mmol" and value >= 35):
+        if unit == "g" and value < 10:  # g/L, as written in France
+            value = value * 1000 / 18.0 / 10
+        elif unit == "mg" or (unit != "mmol" and value >= 35):
             value = value / 18.0
         if 0.5 <= value <= 60:
             values["glucose_mmol"] = value
