@@ -147,7 +147,7 @@ _NOT_HYPOTHETICAL = re.compile(
 )
 _CHRONIC = re.compile(r"\bwell controlled\b|\bbien controlad[ao]s?\b|\bbem controlad[ao]s?\b")
 _PRESENT = re.compile(
-    r"\b(?:now|right now|currently|at the moment|still|suddenly|today|hes|shes|tonight|ahora|ahorita|ahora mismo|todavia|agora|ainda|otra vez|de nuevo|de novo|outra vez|hoy|hoje|"
+    r"\b(?:now|right now|currently|at the moment|still|suddenly|hes|shes|tonight|ahora|ahorita|ahora mismo|todavia|agora|ainda|otra vez|de nuevo|de novo|outra vez|"
     r"neste momento|every hour|cada hora|a cada hora|after giving birth|since giving birth|despues del parto|"
     r"depois do parto|is|isnt|are|arent|cant|cannot|wont|keeps|esta|estan|sigue|no puede|no responde|ta|"
     r"nao consegue|nao consigo|nao responde)\b"
