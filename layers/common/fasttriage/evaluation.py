@@ -246,7 +246,9 @@ def print_report(report: SetReport, out: TextIO) -> None:
             f"{g.split(':', 1)[1]} {report.group_recall(g):.2f} ({report.by_group[g][0]}/{report.by_group[g][1]})"
             for g in groups
         ]
-        target = f", target >= {t.clinical_recall} clinical" if prefix == "register" and t.clinical_recall else ""
+        target = (
+            f", target >= {t.clinical_recall} clinical" if prefix == "register" and t.clinical_recall else ""
+        )
         out.write(f"  recall by {prefix}{target}: " + "; ".join(cells) + "\n")
     if report.false_by_group:
         cells = [f"{g.split(':', 1)[1]} {n}" for g, n in sorted(report.false_by_group.items())]

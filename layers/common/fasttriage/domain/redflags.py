@@ -1,18 +1,26 @@
 """The deterministic red-flag engine: patient text in, an Assessment out.
 
 Runs synchronously in the webhook before anything else, so it is pure Python (stdlib `re` and
-`unicodedata`), compiled once at import and well under a millisecond for a typical message.
+`unicodedata`). The flags and the phrases that find them are data (``fasttriage/domain/catalogue/``, one
+JSON file per category plus ``terms.json``); this module is the matcher. Phrases are indexed by their first
+letters and compiled on first use (``phrase_index``), so import stays cheap and a message only pays for the
+phrases that could start at its words.
 
 How it reads a message:
-1. normalize: lower-case, strip accents, drop emoji and apostrophes, collapse "paaaain" to "pain";
-2. split into clauses (sentences, "but"/"pero"/"mas", "and now"/"y ahora"/"e agora", ...);
-3. skip clauses about the past ("2 years ago", "hace 2 años", "it was checked"), a relative's history
-   ("my father had ...", "mi padre tuvo ...") or a hypothetical ("what should I do if ..."), unless the
-   clause itself says "now"/"ahora"/"agora";
-4. find atomic findings (chest pain, fever, pregnancy, ...) in the remaining clauses, dropping any with a
-   negation cue ("no", "sin", "não", "denies", ...) a few words before it;
-5. combine findings across the whole message into flags (fever + confusion -> sepsis signs, pregnancy +
-   heavy bleeding -> pregnancy emergency, ...). Each flag carries its floor urgency.
+1. language: ``detect_language_detail``; when it is unsure (or the text looks French, German, Italian...)
+   every language's clause and negation rules apply and the answer is in English (issue 11);
+2. normalize: lower-case, strip accents, drop emoji and apostrophes, collapse "paaaain" to "pain";
+3. split into clauses (sentences, "but"/"pero"/"mas", "and now"/"y ahora"/"e agora", ...);
+4. skip clauses that are hypothetical ("what should I do if ..."), a relative's history ("my father had
+   ...") or a managed condition; in a clause about the past ("2 years ago", "hace 2 años") keep only context
+   terms (surgery, recent birth, pregnancy, anticoagulant, diabetes...) and the comma-separated parts that
+   do not name the past, unless the clause says "now"/"ahora"/"agora" about a symptom;
+5. find the catalogue's terms and flag phrases in the remaining clauses, dropping any with a negation cue
+   ("no", "sin", "não", "denies", ...) a few words before it or heading a list ("denies X, Y or Z");
+6. read numbers (``vitals``: SpO2, heart and breathing rate, blood pressure, temperature, glucose, age);
+7. combine findings across the whole message into flags: the engine's own rules for the original flags
+   (chest pain + a cardiac feature, pregnancy + heavy bleeding, ...) and the catalogue's ``when``/``unless``/
+   ``escalate`` for every flag. Each flag carries its floor urgency.
 
 When in doubt about a true emergency sign the engine says emergency: a false alarm costs a phone call,
 a miss can cost a life.
@@ -24,8 +32,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from fasttriage.domain import catalogue, patient_messages
-from fasttriage.domain import vitals
+from fasttriage.domain import catalogue, patient_messages, vitals
 from fasttriage.domain.language import detect_language_detail
 from fasttriage.domain.models import Assessment, Language, RedFlag
 from fasttriage.domain.phrase_index import PhraseIndex
@@ -302,20 +309,34 @@ def _findings(clauses: list[str], languages: tuple[Language, ...]) -> dict[str, 
 
 # Context that stays true when told in the past tense ("operated on last week", "gave birth 3 weeks ago").
 _CONTEXT_TERMS = frozenset(
-    {"after_surgery", "postpartum", "positive_test", "pregnant", "pregnancy_weeks", "chemo", "blood_thinner",
-     "diabetic", "withdrawal", "infant", "child"}
+    {
+        "after_surgery",
+        "postpartum",
+        "positive_test",
+        "pregnant",
+        "pregnancy_weeks",
+        "chemo",
+        "blood_thinner",
+        "diabetic",
+        "withdrawal",
+        "infant",
+        "child",
+    }
 )
 
 
-def _collect(clause: str, reason: str | None, negation_language: Language, found: dict[str, _Finding]) -> None:
+def _collect(
+    clause: str, reason: str | None, negation_language: Language, found: dict[str, _Finding]
+) -> None:
+    """Add the clause's findings; a clause about the past gives only context terms, any other suppressed
+    clause (hypothetical, family history, managed condition) gives nothing."""
     if reason is not None and reason != "past":
         return
-    if True:
-        for hit in _INDEX.hits(clause):
-            if hit.name in found or (reason == "past" and hit.name not in _CONTEXT_TERMS):
-                continue
-            if hit.name in _NEVER_NEGATED or not _negated(clause, hit.start, negation_language):
-                found[hit.name] = _Finding(hit.name, hit.text.strip())
+    for hit in _INDEX.hits(clause):
+        if hit.name in found or (reason == "past" and hit.name not in _CONTEXT_TERMS):
+            continue
+        if hit.name in _NEVER_NEGATED or not _negated(clause, hit.start, negation_language):
+            found[hit.name] = _Finding(hit.name, hit.text.strip())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -532,7 +553,9 @@ def _instruction(floor: Urgency | None, language: Language) -> str | None:
 def _red_flag(code: str, evidence: str, escalated: bool = False) -> RedFlag:
     label, floor = FLAGS[code]
     if escalated and floor is not Urgency.EMERGENCY:
-        return RedFlag(code=code, label=f"{label} (with a severity sign)", floor=Urgency.EMERGENCY, evidence=evidence)
+        return RedFlag(
+            code=code, label=f"{label} (with a severity sign)", floor=Urgency.EMERGENCY, evidence=evidence
+        )
     return RedFlag(code=code, label=label, floor=floor, evidence=evidence)
 
 

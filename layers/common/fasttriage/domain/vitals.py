@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SEP = r"(?: (?:of|is|was|at|de|da|do|es|e|esta|ta|were|are|reading|reads|only|around|about|down to|dropped to|"
+_SEP = (
+    r"(?: (?:of|is|was|at|de|da|do|es|e|esta|ta|were|are|reading|reads|only|around|about|down to|dropped to|"
+)
 _SEP += r"up to|went to|now|now at|em|en|to|on|sobre|de apenas|level|levels))*"
 _COLON = r"[ :=]*"
 _NUMBER = r"(\d{1,3}(?:[.,]\d{1,2})?)"
@@ -35,8 +37,12 @@ _SPO2 = re.compile(
     rf"\b{_SEP}{_COLON}{_NUMBER}"
 )
 # "fever for 3 days, 39.4": a bare decimal in the body-temperature range counts when fever is mentioned.
-_FEVER_WORD = re.compile(r"\b(?:fever\w*|feverish|temp\w*|fiebre|febre|fievre|fieber|febbre|pyrexi\w*|febril\w*)\b")
-_BARE_TEMPERATURE = re.compile(r"(?<![\d.,])((?:3[5-9]|4[0-2])[.,]\d)\b(?! ?(?:kg|lbs?|cm|mg|ml|mmol|weeks?|semanas|%))")
+_FEVER_WORD = re.compile(
+    r"\b(?:fever\w*|feverish|temp\w*|fiebre|febre|fievre|fieber|febbre|pyrexi\w*|febril\w*)\b"
+)
+_BARE_TEMPERATURE = re.compile(
+    r"(?<![\d.,])((?:3[5-9]|4[0-2])[.,]\d)\b(?! ?(?:kg|lbs?|cm|mg|ml|mmol|weeks?|semanas|%))"
+)
 _HEART_RATE = re.compile(
     rf"\b(?:hr|heart ?rate|pulse|pulse rate|fc|frecuencia cardiaca|frequencia cardiaca|pulso|heartbeat|heart)"
     rf"\b{_SEP}{_COLON}{_NUMBER}(?! ?(?:years?|yrs?|kg|mg|ml|mmol|min(?:ute)?s? ago))"
@@ -73,7 +79,9 @@ _AGE = re.compile(
     rf"|\b{_AGE_NOUN}(?: \w+)?(?: (?:de|com|of|is|aged|esta com|tem|tiene|has|a|von|di))? (\d{{1,2}}) {_AGE_UNIT}\b"
     rf"|\b(\d{{1,2}}) {_AGE_UNIT} (?:de (?:vida|edad|idade|nacido|nascido)|old)\b"
 )
-_BABY_WORD = re.compile(r"\b(?:baby|babys|infant|newborn|neonate|bebe|bebes|nenem|nene|recien nacido|recem nascido)\b")
+_BABY_WORD = re.compile(
+    r"\b(?:baby|babys|infant|newborn|neonate|bebe|bebes|nenem|nene|recien nacido|recem nascido)\b"
+)
 _CHILD_WORD = re.compile(
     r"\b(?:toddler|child|kid|son|daughter|boy|girl|nino|nina|hijo|hija|crianca|filho|filha|menino|menina)\b"
 )
@@ -96,8 +104,6 @@ def _number(raw: str) -> float:
     return float(raw.replace(",", "."))
 
 
-
-
 def _age_unit(unit: str) -> float:
     unit = unit.strip()
     if unit.startswith(("mes", "mo", "mth", "month", "mi")) or unit == "m":
@@ -117,7 +123,9 @@ def _age(text: str) -> tuple[float, str] | None:
         for number, unit in pairs:
             if number is None:
                 continue
-            if unit in ("f", "male", "female", "yo", "y o", "yr old", None) or (unit == "m" and "old" not in match.group(0)):
+            if unit in ("f", "male", "female", "yo", "y o", "yr old", None) or (
+                unit == "m" and "old" not in match.group(0)
+            ):
                 years = _number(number)
             else:
                 years = _number(number) * _age_unit(unit)
@@ -150,7 +158,9 @@ def parse(text: str) -> Vitals:
         value = _number(number)
         if unit in ("f", "fahrenheit") or (not unit.startswith("c") and 93 <= value <= 110):
             value = (value - 32) * 5 / 9
-        if 30 <= value <= 45 and not (unit in ("", "degree", "degrees") and value < 34 and not match.group(1)):
+        if 30 <= value <= 45 and not (
+            unit in ("", "degree", "degrees") and value < 34 and not match.group(1)
+        ):
             values["temperature_c"] = value
             evidence.append(("temperature", match.group(0)))
     if "temperature_c" not in values and _FEVER_WORD.search(text):
@@ -187,7 +197,7 @@ def parse(text: str) -> Vitals:
     if glucose:
         value = _number(glucose.group(1))
         unit = glucose.group(2) or ""
-        if unit == "g" and value < 10:  # g/L, as written in France
+        if (unit == "g" and value < 10) or (not unit and value < 1.5):  # g/L, as written in France
             value = value * 1000 / 18.0 / 10
         elif unit == "mg" or (unit != "mmol" and value >= 35):
             value = value / 18.0
@@ -269,7 +279,9 @@ def findings(text: str) -> dict[str, str]:
         if under5 or band == "5-12y":
             if rr >= 60 or rr <= 10:
                 mark("vital_emergency", "respiratory rate")
-            elif (band in ("<3m", "3-6m", "6-12m") and rr > 50) or (band not in ("<3m", "3-6m", "6-12m") and rr > 40):
+            elif (band in ("<3m", "3-6m", "6-12m") and rr > 50) or (
+                band not in ("<3m", "3-6m", "6-12m") and rr > 40
+            ):
                 mark("vital_urgent", "respiratory rate")
         elif rr >= 25 or rr <= 8:
             mark("vital_emergency", "respiratory rate")
