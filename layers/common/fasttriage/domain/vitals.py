@@ -21,7 +21,7 @@ from dataclasses import dataclass
 _SEP = (
     r"(?: (?:of|is|was|at|de|da|do|es|e|esta|ta|were|are|reading|reads|only|around|about|down to|dropped to|"
 )
-_SEP += r"up to|went to|now|now at|em|en|to|on|sobre|de apenas|level|levels))*"
+_SEP += r"up to|went to|now|now at|em|en|to|on|sobre|de apenas|level|levels|marcando|marca|showing|shows|says|mostrando|indica|dando|da|deu))*"
 _COLON = r"[ :=]*"
 _NUMBER = r"(\d{1,3}(?:[.,]\d{1,2})?)"
 
@@ -144,6 +144,18 @@ def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     return last
 
 
+# "sats 96 this morning and now 89": a later value of the same vital without its name.
+_LATER = re.compile(
+    r"\b(?:now|then|dropped to|down to|falling to|fell to|up to|ahora|agora|bajo a|caiu para|caiu pra)"
+    r" (?:at |is |its |es |e |esta |ta |de )?(\d{2,3})\b(?! ?(?:years|anos|min|minutes|hours|horas|kg|mg))"
+)
+
+
+def _updated(value: str, text: str, end: int) -> str:
+    later = _LATER.search(text, end, end + 60)
+    return later.group(1) if later else value
+
+
 def parse(text: str) -> Vitals:
     """Every vital sign, glucose value and age written in a normalized text."""
     values: dict[str, float | int | None] = {}
@@ -169,18 +181,20 @@ def parse(text: str) -> Vitals:
             values["temperature_c"] = _number(bare.group(1))
             evidence.append(("temperature", bare.group(0)))
     spo2 = _last(_SPO2, text)
-    if spo2 and 50 <= _number(spo2.group(1)) <= 100:
-        values["spo2"] = int(_number(spo2.group(1)))
-        evidence.append(("spo2", spo2.group(0)))
+    if spo2:
+        value = _number(_updated(spo2.group(1), text, spo2.end()))
+        if 50 <= value <= 100:
+            values["spo2"] = int(value)
+            evidence.append(("spo2", spo2.group(0)))
     heart = _last(_HEART_RATE, text)
     if heart:
-        value = _number(heart.group(1) or heart.group(2))
+        value = _number(_updated(heart.group(1) or heart.group(2), text, heart.end()))
         if 20 <= value <= 250:
             values["heart_rate"] = int(value)
             evidence.append(("heart rate", heart.group(0)))
     resp = _last(_RESP_RATE, text)
     if resp:
-        value = _number(resp.group(1) or resp.group(2))
+        value = _number(_updated(resp.group(1) or resp.group(2), text, resp.end()))
         if 4 <= value <= 90:
             values["resp_rate"] = int(value)
             evidence.append(("respiratory rate", resp.group(0)))
