@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 _KEY_LENGTHS = (3, 2)
+_WORD_GAP = r"(?:\w+ )"
+_WORD_GAP_COMMA = r"(?:\w+,? )"
 _MAX_EXPANSIONS = 96
 _WORD_START = re.compile(r"\b\w")
 _QUANTIFIER_START = frozenset("?*+{")
@@ -132,6 +134,8 @@ class PhraseIndex:
 
     def add(self, name: str, phrases: Iterable[str]) -> None:
         for source in phrases:
+            # a gap of words may run over commas: "leg, which is cold and pale"
+            source = source.replace(_WORD_GAP, _WORD_GAP_COMMA)
             for top in split_alternatives(source):
                 for phrase in expand_leading(top.strip() if top.strip() else top):
                     if not phrase:

@@ -372,8 +372,13 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
             # "tight from coughing": emergency only on strong cardiac features or severe breathlessness.
             cardiac = "cardiac_strong" in f or "breathing_severe" in f
         else:
+            # NHS/HSE: call 999 for chest pain that lasts more than 15 minutes
             cardiac = (
-                "cardiac_quality" in f or "breathing_severe" in f or "breathing_mild" in f or "severity" in f
+                "cardiac_quality" in f
+                or "breathing_severe" in f
+                or "breathing_mild" in f
+                or "severity" in f
+                or "chest_duration" in f
             )
         if cardiac:
             flags["cardiac_chest_pain"] = ev("chest_pain", "cardiac_quality", "cardiac_strong")
