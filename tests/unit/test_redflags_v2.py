@@ -368,3 +368,116 @@ ROUTINE_CASES = [
 def test_routine_cases_are_not_emergencies(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is not E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+# --- a third round: long chat messages, misspellings, shorthand notes ----------------------------------
+
+CHAT_AND_SHORTHAND = [
+    "Hi, I'm a 45 year old male. For the past hour I've had this weird pressure in my chest and my left arm feels heavy. Not sure if it's anxiety. Should I go to the ER?",
+    "hello doctor, my mother is 70, since this morning she is not speaking properly and her right hand is weak, she also has high blood pressure",
+    "I think im having an allergic reaction, my tongue feels thick and im having trouble swallowing",
+    "my son has a siezure and its been going on for 6 minutes",
+    "my dad is unconsious after falling down the stairs",
+    "i cant breath properly and my chest pian is getting worse",
+    "she took an overdoes of her sleeping pills",
+    "my baby has a fever of 104 and is very lethargic",
+    "my girlfriend is bleding a lot from her wrist, she cut it",
+    "I'm 36 weeks pregnant and bleeding bright red, quite a lot",
+    "my husband is slurring his words and his face looks droopy on one side, started 20 mins ago",
+    "I was stung by a bee and now I have hives everywhere and my throat feels like it's closing",
+    "I have type 1 diabetes, I've been throwing up all day and my ketones are high",
+    "My 3 week old baby feels very hot and isn't feeding",
+    "my 6 year old has a fever of 40, a headache and is vomiting and doesn't like the light",
+    "I fell from a ladder about 3 meters and I can't move my legs",
+    "I'm having the worst headache of my life, it came on suddenly while at the gym",
+    "My dad's vision suddenly went black in one eye for a few minutes then came back",
+    "Got hit in the head with a cricket ball, was knocked out for a minute and now has a headache and feels sick",
+    "my friend drank a lot and now we can't wake her up and she's breathing slowly",
+    "I've taken 16 paracetamol over the day for a toothache",
+    "my son put a battery in his mouth and I think he swallowed it",
+    "my husband was electrocuted while fixing a light",
+    "i have sudden severe pain in my belly and i'm dizzy and pale, i had a positive pregnancy test last week",
+    "I'm 2 weeks postpartum and suddenly short of breath with chest pain",
+    "my grandma fell, can't get up and her leg looks shorter and turned out",
+    "I have been vomiting blood and I feel faint",
+    "my toddler is wheezing and the skin between his ribs is sucking in with every breath",
+    "My 80-year-old mum is very drowsy and her sugar reading is 2.1",
+    "I have chest pain and my heart is racing at 170 beats per minute",
+    "there is blood pouring from my head after I hit it on a shelf, I'm on warfarin",
+    "my daughter has a purple rash and she's very sleepy",
+    "my husband's breathing is noisy and he's turning grey",
+    "severe abdominal pain, hard belly, can't move, been vomiting",
+    "I keep having thoughts of ending my life and I've got a plan",
+    "my son is saying he wants to hurt himself and has a knife",
+    "My dad is having a heart attack I think",
+    "I took some pills, I don't want to be here anymore",
+    "cannot feel my legs after a car accident",
+    "baby not breathing",
+    "he is turning blue",
+    "she's fitting",
+    "My wife suddenly can't speak",
+    "there's a lot of blood after the birth, more than a period, and she's dizzy",
+    "mi papá tiene dolor de pecho fuerte desde hace media hora y suda mucho",
+    "mi mamá de 75 años de repente no puede mover el lado derecho y habla raro",
+    "tengo una reacción alérgica, se me hinchó la lengua y me cuesta respirar",
+    "mi hijo convulsiona desde hace 10 minutos",
+    "mi abuelo está inconsciente y no reacciona",
+    "me tomé 20 pastillas de paracetamol",
+    "estoy embarazada de 35 semanas y sangro mucho",
+    "mi bebé de un mes tiene fiebre de 38 y no quiere comer",
+    "me caí de un tercer piso",
+    "el peor dolor de cabeza de mi vida, empezó de golpe",
+    "meu pai está com dor no peito forte há meia hora e suando frio",
+    "minha mãe de 75 anos de repente não mexe o lado direito e fala enrolado",
+    "estou tendo uma reação alérgica, minha língua inchou e estou com dificuldade para respirar",
+    "meu filho está convulsionando há 10 minutos",
+    "meu avô está desacordado e não reage",
+    "tomei 20 comprimidos de paracetamol",
+    "estou grávida de 35 semanas e sangrando muito",
+    "meu bebê de um mês está com febre de 38 e não quer mamar",
+    "caí do terceiro andar",
+    "a pior dor de cabeça da minha vida, começou de repente",
+    "Patient 55M, chest pain 2/10, ongoing 45 min, diaphoretic, BP 100/60",
+    "Pt c/o SOB, RR 34, SpO2 84% RA",
+    "Pt GCS 10, responds to pain only",
+    "Pt post-partum, PV loss 800 ml",
+    "Pt febrile 39.5, HR 125, BP 88/50",
+    "Pt 4/52 old, temp 38.4",
+]
+
+
+@pytest.mark.parametrize("text", CHAT_AND_SHORTHAND)
+def test_chat_messages_misspellings_and_shorthand_are_emergencies(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+ROUTINE_CHAT = [
+    "Hi, I'm 30 and I've had a runny nose and sore throat for 2 days, should I see a doctor?",
+    "my chest feels a bit sore after doing push ups yesterday",
+    "I have a mild headache after a long day at work",
+    "my child has a cough but is playing and eating normally",
+    "I cut my finger while cooking, it bled a bit but stopped with pressure",
+    "I have had diarrhoea for one day, no blood, drinking fine",
+    "is it safe to take paracetamol while breastfeeding?",
+    "my toddler fell on his bottom, cried for a minute and is fine now",
+    "I think I have a UTI, burning when I pee",
+    "I have been feeling a little down lately, no thoughts of harming myself",
+    "what are the symptoms of a heart attack?",
+    "my dad had a stroke 5 years ago and needs a repeat prescription",
+    "bumped my car at 5 mph in a car park, everyone fine",
+    "my baby's head is a bit flat on one side",
+    "I have had a cold sore for a few days",
+    "mi hijo tiene un poco de tos y juega normal",
+    "tengo un resfriado y me duele un poco la garganta",
+    "meu filho está com um pouco de tosse e brincando normal",
+    "estou resfriado e com um pouco de dor de garganta",
+    "I'm worried about my cholesterol",
+    "my knee hurts when I run",
+]
+
+
+@pytest.mark.parametrize("text", ROUTINE_CHAT)
+def test_routine_chat_is_not_an_emergency(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is not E, [(f.code, f.evidence) for f in assessment.red_flags]

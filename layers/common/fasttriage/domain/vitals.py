@@ -78,6 +78,7 @@ _AGE = re.compile(
     rf"|\b(?:aged?|edad|idade|age)\b[: ]*(\d{{1,3}}) ?{_AGE_UNIT}?"
     rf"|\b{_AGE_NOUN}(?: \w+)?(?: (?:de|com|of|is|aged|esta com|tem|tiene|has|a|von|di))? (\d{{1,2}}) {_AGE_UNIT}\b"
     rf"|\b(\d{{1,2}}) {_AGE_UNIT} (?:de (?:vida|edad|idade|nacido|nascido)|old)\b"
+    r"|\b(\d{1,2}) (52|12)(?= (?:old|yo|baby|infant|boy|girl|male|female|m|f)\b)"  # UK notes: 4/52 = 4 weeks
 )
 _BABY_WORD = re.compile(
     r"\b(?:baby|babys|infant|newborn|neonate|bebe|bebes|nenem|nene|recien nacido|recem nascido)\b"
@@ -106,7 +107,9 @@ def _number(raw: str) -> float:
 
 def _age_unit(unit: str) -> float:
     unit = unit.strip()
-    if unit.startswith(("mes", "mo", "mth", "month", "mi")) or unit == "m":
+    if unit == "52":
+        return 7 / 365
+    if unit.startswith(("mes", "mo", "mth", "month", "mi")) or unit in ("m", "12"):
         return 1 / 12
     if unit.startswith(("dia", "day", "jour", "gior", "tag")) or unit == "d":
         return 1 / 365
