@@ -40,13 +40,15 @@ def _messages() -> list[str]:
     for name in ("tuning", "tuning_v2"):
         path = ROOT / "tests" / "vignettes" / f"{name}.jsonl"
         if path.exists():
-            texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+            texts += [
+                json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line
+            ]
     return texts
 
 
 def _fresh(module: str, screen: bool) -> tuple[float, float]:
     code = _PROBE.format(module=module, screen=screen)
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, timeout=120
     )
     imported, first = (float(x) for x in out.stdout.split())

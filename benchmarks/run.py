@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from fasttriage.local.stack import broker_answers
 
-    if not (args.only in _NO_BROKER) and not broker_answers(amqp_url()):
+    if args.only not in _NO_BROKER and not broker_answers(amqp_url()):
         print(
             f"RabbitMQ does not answer at {amqp_url()}: start it (`make broker` or `rabbitmq-server -detached`)"
             " or set AMQP_URL.",

@@ -40,9 +40,8 @@ def _plain(text: str) -> str:
 
 def _context_pipelines() -> tuple[dict[Language, object], float, float]:
     started = time.perf_counter()
-    import medspacy  # noqa: F401
+    import medspacy  # noqa: F401  (registers the medspacy_context pipe)
     import spacy
-    from medspacy.context import ConText
 
     imported = time.perf_counter()
     resources = Path(spacy.__file__).resolve().parent.parent / "resources"
@@ -118,7 +117,11 @@ def _run(rows: list[dict[str, object]]) -> tuple[float, float, float]:
 
 def main() -> int:
     data = {
-        name: [json.loads(line) for line in (ROOT / "tests" / "vignettes" / f"{name}.jsonl").open() if line.strip()]
+        name: [
+            json.loads(line)
+            for line in (ROOT / "tests" / "vignettes" / f"{name}.jsonl").open()
+            if line.strip()
+        ]
         for name in SETS
     }
     for name, rows in data.items():
@@ -133,7 +136,9 @@ def main() -> int:
     try:
         for name, rows in data.items():
             recall, false, p50 = _run(rows)
-            print(f"ConText       {name:<10} recall {recall:.3f}  false-emergency {false:.3f}  p50 {p50:.3f} ms")
+            print(
+                f"ConText       {name:<10} recall {recall:.3f}  false-emergency {false:.3f}  p50 {p50:.3f} ms"
+            )
             by_language: dict[str, list[float]] = {}
             for row in rows:
                 floor = redflags.assess(str(row["text"])).urgency_floor
