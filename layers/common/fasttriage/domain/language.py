@@ -116,6 +116,11 @@ class LanguageGuess:
     scores: dict[Language, int]
     other: int
 
+    @property
+    def foreign(self) -> bool:
+        """Words of another language score at least as much as the best of en/es/pt."""
+        return self.other > 0 and self.other >= max(self.scores.values())
+
 
 def detect_language_detail(text: str) -> LanguageGuess:
     """``detect_language`` plus how sure it is.

@@ -7,8 +7,8 @@ letters and compiled on first use (``phrase_index``), so import stays cheap and 
 phrases that could start at its words.
 
 How it reads a message:
-1. language: ``detect_language_detail``; when it is unsure (or the text looks French, German, Italian...)
-   every language's clause and negation rules apply and the answer is in English (issue 11);
+1. language: ``detect_language_detail``; when it is unsure, every language's clause and negation rules
+   apply; when the text looks French, German, Italian..., the answer is also in English (issue 11);
 2. normalize: lower-case, strip accents, drop emoji and apostrophes, collapse "paaaain" to "pain";
 3. split into clauses (sentences, "but"/"pero"/"mas", "and now"/"y ahora"/"e agora", ...);
 4. skip clauses that are hypothetical ("what should I do if ..."), a relative's history ("my father had
@@ -567,12 +567,14 @@ def _red_flag(code: str, evidence: str, escalated: bool = False) -> RedFlag:
 def assess(text: str) -> Assessment:
     """Red flags in a patient's text, the urgency floor they set and what to tell the patient now.
 
-    When the language is uncertain or not one of en/es/pt, every language's clause and negation rules are
-    applied (a finding counts when any language's reading keeps it) and the answer is in English.
+    When the language is uncertain, every language's clause and negation rules are applied; when it looks
+    like another language (French, German, Italian...), the answer is also in English.
     """
     guess = detect_language_detail(text)
     languages = (guess.language,) if guess.confident else tuple(Language)
-    reply_language = guess.language if guess.confident else Language.EN
+    # Unsure between en/es/pt: every rule set, but the reply keeps the best guess (a short "no puedo
+    # respirar" is answered in Spanish). Another language (French, German...): every rule set, English reply.
+    reply_language = Language.EN if guess.foreign else guess.language
     normalized = normalize(text)
     clauses = list(dict.fromkeys(c for language in languages for c in _clauses(normalized, language)))
     found = _findings(clauses, languages)
