@@ -624,3 +624,31 @@ ROUTINE_LOOKALIKES = [
 def test_routine_lookalikes_are_not_emergencies(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is not E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+SAME_DAY = [
+    "burning when I pee and a temperature of 38.4 with pain in my back",
+    "kidney stone pain coming and going again, no fever",
+    "the cat bite on my hand is red and the redness is spreading up my arm",
+    "I think I've broken my wrist, it looks bent",
+    "burnt my arm on the iron, there's a big blister",
+    "I've been having dark thoughts about ending it but I have no plan",
+    "streaks of blood in my diarrhoea since yesterday, no fever",
+    "my heart keeps skipping beats today, no pain",
+    "my headaches are getting worse every morning for three weeks",
+    "back pain that wakes me at night and I had breast cancer",
+    "12 weeks pregnant and vomiting everything all day",
+    "my brother is hearing voices and hasn't slept for 3 days",
+    "gave my son a double dose of calpol by mistake, he seems fine",
+    "my daughter pushed a bead up her nose",
+    "my son split his knee open on a rock, I think it needs stitches",
+    "pain in the lower right of my tummy since last night, worse when I walk",
+    "chest infection for a week, green phlegm and a temperature",
+    "contact lens eye very red and painful",
+]
+
+
+@pytest.mark.parametrize("text", SAME_DAY)
+def test_same_day_problems_get_the_urgent_floor(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is U, [(f.code, f.floor.value, f.evidence) for f in assessment.red_flags]

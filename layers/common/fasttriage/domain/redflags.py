@@ -335,8 +335,31 @@ def _collect(
     for hit in _INDEX.hits(clause):
         if hit.name in found or (reason == "past" and hit.name not in _CONTEXT_TERMS):
             continue
-        if hit.name in _NEVER_NEGATED or not _negated(clause, hit.start, negation_language):
+        if hit.name in _NEVER_NEGATED or not (
+            _negated(clause, hit.start, negation_language) or _negated_tail(hit.text, negation_language)
+        ):
             found[hit.name] = _Finding(hit.name, hit.text.strip())
+
+
+# A long phrase can end on a negated word: "kidney stone pain coming and going, no fever".
+_TAIL_CUES = r"not|without|sin|sem|nao|never|nunca|denies|denied|nil|negative for|ni|nem"
+# Only for the symptoms people list as absent; "bleeding that won't stop" keeps its own negative.
+_TAIL_SYMPTOM = (
+    r"(?:fever|temperature|temp|fiebre|febre|fievre|vomit\w*|blood|bleeding|sangre|sangue|breath\w*|pain|dolor"
+    r"|dor|shivering|rigors|escalofrios|calafrios)"
+)
+_NEGATED_TAIL = {
+    True: re.compile(rf"\b(?:no|{_TAIL_CUES})\s+(?:\w+\s+)?{_TAIL_SYMPTOM}\W*$"),
+    False: re.compile(rf"\b(?:{_TAIL_CUES})\s+(?:\w+\s+)?{_TAIL_SYMPTOM}\W*$"),
+}
+
+
+def _negated_tail(text: str, negation_language: Language) -> bool:
+    """A cue inside the phrase, before its last word; a phrase that starts with its own negative ("not
+    responding", "no puede respirar") is not negated by it. A bare "no" counts only for English/Spanish
+    ("dor no peito" is Portuguese for "pain in the chest")."""
+    tail = _NEGATED_TAIL[negation_language is not Language.PT].search(text)
+    return tail is not None and tail.start() > 0
 
 
 # ---------------------------------------------------------------------------------------------------
