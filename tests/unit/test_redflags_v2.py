@@ -652,3 +652,58 @@ SAME_DAY = [
 def test_same_day_problems_get_the_urgent_floor(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is U, [(f.code, f.floor.value, f.evidence) for f in assessment.red_flags]
+
+
+# --- the kinds of false alarm the external set showed: exertional or anxious chest discomfort, low-energy
+# collisions, a parent asking whether something is a seizure, and everyday look-alikes ----------------------
+
+NEAR_MISSES = [
+    "I get a dull ache in my chest when I run for the bus, it goes when I stop, no pain at rest",
+    "chest feels a bit heavy after climbing stairs, better within a minute of resting",
+    "A 55-year-old man reports chest tightness only on brisk walking, relieved by rest in 2 minutes, none at rest.",
+    "slight pressure in my chest when I'm anxious, goes away when I calm down",
+    "chest pain when I press on my ribs after coughing all week",
+    "I've got a twinge in my chest when I breathe in deeply after the gym",
+    "my chest has been sore since I fell on it playing rugby, I can breathe fine",
+    "minor fender bender, we were going about 5 mph, bit sore neck",
+    "someone drove into the back of me at the lights, slow speed, I'm fine but my neck aches",
+    "got knocked off my bike at low speed, grazed knee, nothing else",
+    "car slid into a ditch at walking pace, everyone got out fine",
+    "A 30-year-old driver in a low-speed collision, self-extricated, ambulant, complaining of neck stiffness.",
+    "tuve un choque leve a baja velocidad, me duele un poco el cuello",
+    "bati o carro devagar no estacionamento, estou bem, só um susto",
+    "my baby twitches in her sleep, could that be a seizure?",
+    "my son's eyes roll up when he's falling asleep, is that a fit?",
+    "how can I tell if my toddler is having a seizure or just a tantrum?",
+    "my daughter stared into space for a few seconds at school, the teacher wondered if it was a seizure, she's fine",
+    "mi hija tiembla cuando tiene fiebre, ¿será una convulsión? está despierta y habla",
+    "meu filho estremece quando dorme, será convulsão?",
+    "my 3 year old had a temperature of 38.5 for a day, drinking well and playing",
+    "my baby has a runny nose and a slight temperature of 37.8",
+    "I bumped my head on a cupboard door, no loss of consciousness, slight headache",
+    "my son fell off the sofa and hit his head, cried straight away, behaving normally, no vomiting",
+    "I have a mild headache after not drinking enough water",
+    "tummy ache after eating a big meal, no vomiting",
+    "I've had a few loose stools today, no blood",
+    "my periods are a bit heavier this month, no clots",
+    "nosebleed that stopped after 10 minutes of pinching",
+    "I cut my finger on paper, it's fine",
+    "my ankle is sore after twisting it, I can walk on it",
+    "I feel anxious and my heart races sometimes when I'm stressed",
+    "I had a panic attack, I'm OK now",
+    "I've got hay fever, runny nose and itchy eyes",
+    "I'm a bit out of breath when I run, I'm unfit",
+    "cough for a week, no fever, breathing fine",
+    "my mum has dementia and is a bit more confused in the evenings, same as usual",
+    "I have type 2 diabetes, my sugar was 9 this morning",
+    "my blood pressure at the pharmacy was 145/90",
+    "I took two paracetamol for a headache",
+    "my son swallowed some toothpaste",
+    "my toddler ate a bit of soil in the garden",
+]
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_near_misses_are_not_emergencies(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is not E, [(f.code, f.evidence) for f in assessment.red_flags]

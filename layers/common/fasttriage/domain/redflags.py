@@ -152,6 +152,13 @@ _NOT_HYPOTHETICAL = re.compile(
     r"\b(?:dont|do not|not|no|nao) (?:know|sure|sabe|se|sei|tengo idea)(?: \w+)? (?:if|si|se)\b"
     r"|\b(?:check|see|tell|ask|sabe|saber|ver) (?:if|si|se)\b"
 )
+# "how can I tell if my toddler is having a seizure": a question about recognising a sign, even though
+# "tell if" is removed above for "I can't tell if he is breathing".
+_HOW_TO_TELL = re.compile(
+    r"\bhow (?:can|do|would|could|will|should) (?:i|we|you|one|parents) (?:tell|know|recogni[sz]e|spot|be sure)\b"
+    r"|\bcomo (?:puedo|podemos|se puede) (?:saber|distinguir|reconocer)\b|\bcomo (?:posso|podemos) (?:saber|diferenciar"
+    r"|reconhecer)\b"
+)
 _CHRONIC = re.compile(r"\bwell controlled\b|\bbien controlad[ao]s?\b|\bbem controlad[ao]s?\b")
 _PRESENT = re.compile(
     r"\b(?:now|right now|currently|at the moment|still|suddenly|hes|shes|tonight|ahora|ahorita|ahora mismo|todavia|agora|ainda|otra vez|de nuevo|de novo|outra vez|"
@@ -177,7 +184,7 @@ def _suppressed(clause: str) -> bool:
 
 def _suppression(clause: str) -> str | None:
     """Why a clause does not describe the writer's present problem: hypothetical, chronic, family, past."""
-    if _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause)):
+    if _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause)) or _HOW_TO_TELL.search(clause):
         return "hypothetical"
     if _CHRONIC.search(clause):
         return "chronic"
