@@ -707,3 +707,58 @@ NEAR_MISSES = [
 def test_near_misses_are_not_emergencies(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is not E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+# --- short urgent pleas in the three languages ------------------------------------------------------------
+
+SHORT_PLEAS = [
+    "a mi papá se le durmió la mitad del cuerpo de repente",
+    "mi abuela de repente no puede hablar y se le cayó la cara de un lado",
+    "no le entra el aire, está silbando mucho y no puede hablar",
+    "não entra ar, ele está chiando muito e não consegue falar",
+    "me picó una abeja y se me está cerrando la garganta",
+    "mi hermana está desmayada y no despierta",
+    "minha irmã está desmaiada e não acorda",
+    "estoy sangrando sin parar de una herida en la pierna",
+    "se tomó todas las pastillas de su mamá",
+    "ela tomou todos os remédios da caixa",
+    "me quiero matar esta noche",
+    "quero me matar hoje",
+    "le está dando un ataque epiléptico y no para",
+    "ele está tendo uma crise convulsiva que não passa",
+    "se quemó con agua hirviendo toda la espalda",
+    "o bebê está molinho, não mama e quase não acorda",
+    "el bebé está muy decaído, no come y casi no despierta",
+    "mi hijo tiene fiebre, dolor de cabeza fuerte y no puede mover el cuello",
+    "meu filho tem febre, dor de cabeça forte e não consegue mexer o pescoço",
+    "rompí fuente y tengo 30 semanas",
+    "estoy embarazada y sangro muchísimo",
+    "me cayó cloro en el ojo y no veo bien",
+    "caiu água sanitária no olho dele",
+    "mi papá se está ahogando con comida",
+    "meu pai engasgou com carne e não consegue respirar",
+    "tengo un dolor en el pecho horrible y me falta el aire",
+    "estou com uma dor no peito horrível e falta de ar",
+    "my wife is having a stroke",
+    "my father collapsed and is not breathing",
+    "he's having a really bad asthma attack and his inhaler isn't working",
+    "she's gone floppy and blue",
+    "my son is having a fit and it won't stop",
+    "I've been stabbed",
+    "there's been a car crash and someone is unconscious",
+    "my baby is 5 weeks old and has a fever",
+    "my mum's face has dropped on one side",
+    "I've taken an overdose",
+    "I want to end my life tonight",
+    "I'm bleeding heavily and feel faint",
+    "my daughter's throat is swelling after eating nuts",
+    "my child swallowed some pills",
+    "I can't wake my husband up",
+    "my 2 year old has a rash that doesn't fade with a glass and a fever",
+]
+
+
+@pytest.mark.parametrize("text", SHORT_PLEAS)
+def test_short_pleas_are_emergencies(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
