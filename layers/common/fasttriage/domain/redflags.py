@@ -214,6 +214,7 @@ _NEGATION_CUE = {
 }
 _NOT_A_NEGATION = re.compile(r"\b(?:no|nao) (?:idea|one|se|sei|way|sabemos|sabe|sabia|longer)\b")
 _WINDOW_BREAK = re.compile(r",|\b(?:and|y|e|so|then|luego|entonces|entao|because|porque)\b")
+_NEGATION_REACH = 200  # characters
 _WINDOW_WORDS = 4  # the cue itself plus up to three words between it and the finding
 _LIST_WINDOW_WORDS = (
     9  # "without any shortness of breath or chest pain": a cue reaches through "or"/"ni"/"nem"
@@ -222,7 +223,8 @@ _COORDINATOR = re.compile(r"\b(?:or|nor|ni|nem|ou)\b")
 
 
 def _negated(clause: str, start: int, language: Language) -> bool:
-    before = clause[:start]
+    # a cue further than this cannot reach the finding (the longest list is 8 short items)
+    before = clause[max(0, start - _NEGATION_REACH) : start]
     breaks = list(_WINDOW_BREAK.finditer(before))
     if breaks:
         before = before[breaks[-1].end() :]
@@ -233,7 +235,7 @@ def _negated(clause: str, start: int, language: Language) -> bool:
     window = _NOT_A_NEGATION.sub(" ", window)
     if _NEGATION_CUE[language].search(window):
         return True
-    return _negated_list(clause[:start], clause[start:])
+    return _negated_list(clause[max(0, start - _NEGATION_REACH) : start], clause[start : start + 80])
 
 
 # "denies chest pain, SOB, palpitations or syncope", "no saddle anaesthesia, normal micturition, no fever":
