@@ -762,3 +762,53 @@ SHORT_PLEAS = [
 def test_short_pleas_are_emergencies(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+# --- environmental, neonatal, airway, vascular and laboratory emergencies ---------------------------------
+
+LESS_COMMON = [
+    "the whole family has headaches and feels dizzy since the boiler was fixed, my son just passed out",
+    "my dad was working in the sun all day, now he's confused, hot and not sweating",
+    "found my neighbour on the floor, she's ice cold and mumbling",
+    "my son was pulled out of the lake and is coughing up water and breathing fast",
+    "my daughter has sickle cell and has a fever and severe chest pain",
+    "positive pregnancy test, sharp pain on one side and pain in my shoulder tip, feeling faint",
+    "34 weeks pregnant with constant severe tummy pain and the bump feels hard",
+    "my waters broke and I can see the cord",
+    "my 2 day old baby is very yellow and sleepy and not feeding",
+    "my 1 year old has had diarrhoea all day, is very sleepy, no wet nappies and sunken eyes",
+    "my son swallowed a button battery 30 minutes ago",
+    "after my first dose of amoxicillin my whole body is covered in hives and my throat is tight",
+    "my lips and tongue are massively swollen, I take ramipril",
+    "my 4 year old is drooling, can't swallow and sitting leaning forward with a high fever",
+    "my baby has croup, the noise is there even when she's resting and she's pulling in under her ribs",
+    "my 3 month old has bronchiolitis and is struggling to feed and breathing really fast",
+    "Sats 88% RA, RR 30, new confusion.",
+    "SBP 82, HR 128, T 38.9, lactate 4.6.",
+    "GCS 12, pupils unequal after a fall.",
+    "BM 1.8, drowsy, unable to take oral glucose.",
+    "K+ 7.2 on routine bloods, feels weak.",
+    "ECG shows ST elevation in V1-V4.",
+    "Temp 34.8 found outside, shivering stopped.",
+    "RR 8, pinpoint pupils, known heroin user.",
+    "Unresponsive to voice, responds to pain.",
+    "A 24-year-old woman, 6 weeks since last period, sudden severe lower abdominal pain and collapse.",
+    "A 70-year-old man with abdominal pain radiating to the back, pulsatile mass and BP 80/50.",
+    "A 2-week-old with bilious vomiting.",
+    "A 9-month-old with intermittent inconsolable crying, drawing up legs and redcurrant jelly stool.",
+    "A 14-year-old boy with sudden scrotal pain and vomiting.",
+    "A 45-year-old woman with a sudden severe headache and a drooping eyelid.",
+    "A 60-year-old with a hot swollen knee, fever 39.4 and rigors.",
+    "A 30-year-old woman with leg swelling and sudden breathlessness on the oral contraceptive pill.",
+    "mi hijo de 4 años babea, no puede tragar y tiene fiebre alta",
+    "toda la familia tiene dolor de cabeza y mareo desde que prendimos el brasero, mi hija se desmayó",
+    "meu pai ficou no sol o dia todo, agora está confuso e muito quente",
+    "mi bebé de 2 días está muy amarillo y no quiere comer",
+    "o bebê de 1 ano com diarreia, muito sonolento, sem fazer xixi e olhos fundos",
+]
+
+
+@pytest.mark.parametrize("text", LESS_COMMON)
+def test_less_common_emergencies(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
