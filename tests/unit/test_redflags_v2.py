@@ -812,3 +812,61 @@ LESS_COMMON = [
 def test_less_common_emergencies(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+# --- everyday messages that use emergency words --------------------------------------------------------
+
+EVERYDAY_WITH_ALARM_WORDS = [
+    "my chest is tight from this cold and I'm coughing a lot, breathing ok",
+    "I had a seizure in 2015 and I'm on keppra, need a repeat prescription",
+    "can I get my blood test results?",
+    "I'd like a blood pressure check",
+    "my gums bleed a little when I brush",
+    "my 7 month old has a fever of 38.3 but is feeding well and smiling",
+    "I'm 20 weeks pregnant and get mild cramps when I stand up quickly",
+    "my tummy hurts a bit after lunch",
+    "I sometimes feel a bit dizzy when I stand up",
+    "I've had numbness in my toes for years from my diabetes",
+    "my vision is blurry when I read small print",
+    "I need my stitches removed",
+    "my wound is healing well, just checking",
+    "I have a headache and a stiff neck from sleeping in a bad position",
+    "I took an extra vitamin D tablet by mistake",
+    "I was in a car accident last year and still get neck pain",
+    "is chest pain a symptom of covid?",
+    "what is the number for the out of hours doctor?",
+    "my son has a temperature of 38 and a sore throat, he's eating ice cream",
+    "I have a cold sore and a slight fever",
+    "I think I have the flu, aches and a temperature of 38.5",
+    "my period is late, could I be pregnant?",
+    "I'm on warfarin and need my INR checked",
+    "my mum has COPD and is a bit more breathless than usual, she's using her inhaler which helps",
+    "I have a rash on my legs after starting a new washing powder",
+    "my baby has been sick once after her feed, she's fine now",
+    "I have piles and noticed a little blood on the tissue",
+    "my child has nits",
+    "I fainted once last month at a concert, I'm fine now",
+    "I had chest pain yesterday for a few seconds, none today",
+    "my daughter fell and grazed her knee",
+    "I have a lump in my breast I'd like checked",
+    "my dad is 85 and more forgetful lately",
+    "i have anxiety and my heart beats fast when I'm nervous",
+    "heartburn after spicy food",
+    "I get short of breath climbing three flights of stairs",
+    "my eye is red and itchy, no pain, vision fine",
+    "I have back pain from gardening",
+    "my ankle is swollen after a long flight, both ankles, no pain",
+    "I've got a bad hangover",
+    "mi hijo tiene fiebre de 38 y está jugando",
+    "tengo un poco de dolor de estómago después de comer",
+    "me sangran un poco las encías al cepillarme",
+    "meu bebê de 8 meses está com febre de 38 mas mamando bem",
+    "estou com um pouco de dor de barriga depois do almoço",
+    "tive uma convulsão há 10 anos, preciso renovar a receita",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY_WITH_ALARM_WORDS)
+def test_everyday_messages_with_alarm_words_are_not_emergencies(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is not E, [(f.code, f.evidence) for f in assessment.red_flags]

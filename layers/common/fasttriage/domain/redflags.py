@@ -334,6 +334,10 @@ _CONTEXT_TERMS = frozenset(
 )
 
 
+# Trauma mechanisms: an event, never a context that stays true.
+_MECHANISM_TERMS = frozenset({"trauma", "trauma_any", "high_speed", "flag:major_trauma"})
+
+
 def _collect(
     clause: str, reason: str | None, negation_language: Language, found: dict[str, _Finding]
 ) -> None:
@@ -341,8 +345,12 @@ def _collect(
     clause (hypothetical, family history, managed condition) gives nothing."""
     if reason is not None and reason != "past":
         return
+    # "a car accident last year and I still get neck pain": the pain is now, the accident is not
+    mechanism_past = reason == "past" or bool(_PAST.search(clause))
     for hit in _INDEX.hits(clause):
         if hit.name in found or (reason == "past" and hit.name not in _CONTEXT_TERMS):
+            continue
+        if mechanism_past and hit.name in _MECHANISM_TERMS:
             continue
         if hit.name in _NEVER_NEGATED or not (
             _negated(clause, hit.start, negation_language) or _negated_tail(hit.text, negation_language)
