@@ -870,3 +870,42 @@ EVERYDAY_WITH_ALARM_WORDS = [
 def test_everyday_messages_with_alarm_words_are_not_emergencies(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is not E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+# --- case descriptions in the Spanish and Portuguese clinical register --------------------------------
+
+CLINICAL_ES_PT = [
+    "Varón de 62 años con dolor torácico opresivo de 1 hora de evolución, irradiado a brazo izquierdo, con cortejo vegetativo.",
+    "Mujer de 70 años con desviación de la comisura bucal y hemiparesia derecha de inicio hace 2 horas.",
+    "Niño de 3 años con fiebre de 39,5, rigidez de nuca y petequias en piernas.",
+    "Paciente de 25 años con disnea, sibilancias y edema de labios tras comer cacahuetes.",
+    "Varón de 45 años, diabético tipo 1, con vómitos, dolor abdominal y respiración de Kussmaul.",
+    "Mujer de 30 años, gestante de 32 semanas, con cefalea intensa, fotopsias y TA 165/112.",
+    "Paciente de 80 años encontrado en el suelo, estuporoso, Glasgow 9.",
+    "Varón de 55 años con hematemesis abundante y melenas, TA 90/50.",
+    "Mujer de 28 años con dolor abdominal intenso en fosa iliaca izquierda, amenorrea de 7 semanas y mareo.",
+    "Lactante de 2 meses con fiebre de 38,4.",
+    "Homem de 62 anos com dor torácica em aperto há 1 hora, irradiada para o braço esquerdo, sudorese e náuseas.",
+    "Mulher de 70 anos com desvio de rima labial e hemiparesia direita de início há 2 horas.",
+    "Criança de 3 anos com febre de 39,5, rigidez de nuca e petéquias nas pernas.",
+    "Paciente de 25 anos com dispneia, sibilância e edema de lábios após comer amendoim.",
+    "Homem de 45 anos, diabético tipo 1, com vômitos, dor abdominal e respiração de Kussmaul.",
+    "Gestante de 32 semanas com cefaleia intensa, escotomas e PA 165x112.",
+    "Idoso de 80 anos encontrado no chão, torporoso, Glasgow 9.",
+    "Homem de 55 anos com hematêmese volumosa e melena, PA 90x50.",
+    "Mulher de 28 anos com dor abdominal intensa em fossa ilíaca esquerda, atraso menstrual de 7 semanas e tontura.",
+    "Lactente de 2 meses com febre de 38,4.",
+    "A 50-year-old man has had pain in his left calf for 3 days and is now short of breath and coughing up blood.",
+    "A 20-year-old has periumbilical pain that moved to the right lower quadrant, with fever of 38.4 and vomiting.",
+    "A 3-year-old has had a barking cough and now has stridor at rest and is very agitated.",
+    "A 72-year-old woman with sudden onset of slurred speech and left-sided weakness 1 hour ago.",
+    "An 18-month-old with a febrile seizure lasting 15 minutes.",
+    "A 55-year-old alcoholic with vomiting of bright red blood after retching.",
+    "A 32-year-old woman 10 days postpartum with a fever of 39, foul lochia and tachycardia.",
+]
+
+
+@pytest.mark.parametrize("text", CLINICAL_ES_PT)
+def test_clinical_case_descriptions_in_spanish_and_portuguese(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]

@@ -55,7 +55,7 @@ _RESP_RATE = re.compile(
 )
 _BLOOD_PRESSURE = re.compile(
     rf"\b(?:bp|nibp|blood pressure|pressure|ta|pa|tension(?: arterial)?|presion(?: arterial)?"
-    rf"|pressao(?: arterial)?)\b{_SEP}{_COLON}(\d{{2,3}}) (?:over |x |sobre |por )?(\d{{2,3}})"
+    rf"|pressao(?: arterial)?)\b{_SEP}{_COLON}(\d{{2,3}}) ?(?:over |x ?|sobre |por )?(\d{{1,3}})\b"
     rf"|\b(\d{{2,3}}) (?:over |x )?(\d{{2,3}}) ?mm ?hg"
 )
 _GLUCOSE = re.compile(
