@@ -909,3 +909,44 @@ CLINICAL_ES_PT = [
 def test_clinical_case_descriptions_in_spanish_and_portuguese(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+# --- risk to others, drugs, necrotising infection, cord compression, head injury on anticoagulants ----------
+
+FURTHER_KINDS = [
+    "my brother is psychotic and says he's going to kill our mum, he has a knife",
+    "my partner is threatening to kill me and himself",
+    "I can't stop thinking about jumping in front of a train, I'm at the station now",
+    "she has cut herself badly and it won't stop bleeding",
+    "took 10 of my mums heart tablets",
+    "my 18 month old ate some wild mushrooms from the garden and is vomiting",
+    "my toddler swallowed some iron tablets",
+    "drank weedkiller on purpose",
+    "my husband injected way too much insulin and is sweating and shaking",
+    "he smoked something and now he's fitting",
+    "my friend took ecstasy and is really hot, confused and twitching",
+    "spider bite and now my whole leg is red, swollen, I have a fever and feel very ill",
+    "my son has a rash of small purple spots all over and he's drowsy",
+    "skin is peeling off in sheets and my mouth is full of sores",
+    "my leg is very painful and swollen with dark purple blisters and I feel really unwell",
+    "erection won't go down for 5 hours and it's painful",
+    "I haven't been able to pee all day and I'm in agony",
+    "my son was hit in the eye with a ball and now can't see properly and the eye looks full of blood",
+    "got bleach in my eye while cleaning",
+    "my back is agony and my legs are going numb and weak",
+    "I've been in a sickle cell crisis for hours, the pain is unbearable and I'm struggling to breathe",
+    "my foot is cold, blue and I can't move my toes",
+    "my son fell off the climbing frame onto his head and isn't acting like himself",
+    "grandpa fell down the stairs, he's bleeding from the head and on blood thinners",
+    "my husband's chest is crushing, he's grey and sweating",
+    "chest pain and I'm 8 months pregnant",
+    "I'm 37 weeks and there's a gush of blood",
+    "my baby is 3 weeks and won't wake for feeds",
+    "my 6 month old has a temperature of 40 and is hard to wake",
+]
+
+
+@pytest.mark.parametrize("text", FURTHER_KINDS)
+def test_further_kinds_of_emergency(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
