@@ -950,3 +950,58 @@ FURTHER_KINDS = [
 def test_further_kinds_of_emergency(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+# --- long worried chat messages and texted shorthand ------------------------------------------------------
+
+LONG_CHAT = [
+    "So my husband (58) has been complaining of indigestion since lunch but now he's gone really pale and clammy and says his jaw aches. He doesn't want a fuss. What do you think?",
+    "Hi there, my 4 month old has been really unsettled today and now she has this blotchy rash that doesn't go when I roll a glass over it. She's also quite floppy. Is this serious?",
+    "My elderly mum has had diarrhoea and vomiting for three days, she's barely drinking, hasn't passed urine since yesterday and is now very muddled. Should I take her in?",
+    "I'm 24 and for the last half hour I've had the worst headache of my life, it came on suddenly when I was at the gym, I've been sick and my neck feels stiff. Could it be a migraine?",
+    "My teenage son took a load of his sister's pills after an argument, he says he's fine but I don't know how many he had. What should I do?",
+    "I've had a cough for a week but today I'm struggling to breathe, I can't finish a sentence and my lips look a bit blue. I have asthma.",
+    "My dad fell in the bathroom and hit his head on the sink. He's on warfarin. He seems ok but has a big lump and has been sick once. Do we need to go to A&E?",
+    "I'm 29 weeks pregnant and I've suddenly got swelling in my face and hands, a pounding headache and I'm seeing spots. Is this normal?",
+    "My friend has type 1 diabetes and she's been vomiting all night, her breathing is weird and deep and she's really drowsy. Her sugar meter just says HI.",
+    "I think my son might have swallowed one of those small round batteries from a toy, he's 2. He seems fine at the moment, do I need to do anything?",
+    "My wife just collapsed in the kitchen, she's breathing but not responding to me, what do I do?",
+    "I was chopping wood and the axe slipped, there's a deep cut in my leg and blood is pumping out",
+    "My 70-year-old father has suddenly started talking gibberish and can't lift his right arm. It started about 30 mins ago.",
+    "My son (6) was stung by a wasp 10 minutes ago and now he's covered in a rash, his face is puffing up and he's wheezing.",
+    "I'm 10 days after my c-section and I've got a high temperature, the wound is red and oozing, and I feel shivery and awful.",
+    "My 3 year old has had a high temperature for 2 days and today she's really lethargic, won't drink anything and has cold hands and feet.",
+]
+
+
+TEXTED = [
+    "chest hurts bad cant breath",
+    "cant breath",
+    "bleeding wont stop",
+    "baby not waking up",
+    "took all my pills",
+    "hes not breathing",
+    "she fitting",
+    "he collapsed",
+    "help my dad chest pain sweating",
+    "face droopy arm weak",
+    "stabbed",
+    "od on paracetamol",
+    "throat closing up",
+    "cut deep blood pumping",
+    "can't feel legs after fall",
+    "overdosed",
+    "labour bleeding heavy",
+    "kid swallowed battery",
+    "suicidal got rope",
+]
+
+
+@pytest.mark.parametrize("text", LONG_CHAT + TEXTED)
+def test_long_chat_and_texted_shorthand(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+def test_heartburn_with_a_bit_of_sweat_from_chilli_is_not_cardiac() -> None:
+    assert assess("heartburn after spicy food, a bit sweaty from the chilli").urgency_floor is not E
