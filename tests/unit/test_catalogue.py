@@ -172,3 +172,41 @@ def test_fasttriage_rules_export_through_the_main_command(capsys: pytest.Capture
 
     assert main(["rules", "export", "--csv"]) == 0
     assert "cauda_equina,spine,emergency" in capsys.readouterr().out
+
+
+# --- the prebuilt phrase index --------------------------------------------------------------------------
+
+
+def test_the_shipped_index_was_built_from_the_shipped_catalogue() -> None:
+    assert catalogue.index_is_current(CAT), "catalogue changed: run `fasttriage rules build-index`"
+
+
+def test_the_prebuilt_index_finds_what_the_index_built_in_memory_finds() -> None:
+    built = catalogue.build_index(CAT)
+    loaded = catalogue.load_index(CAT)
+    text = "crushing chest pain, spo2 88, no puede respirar, 38 semanas, nao consegue falar, took 30 tablets"
+    assert [(h.name, h.start, h.end) for h in loaded.hits(text)] == [
+        (h.name, h.start, h.end) for h in built.hits(text)
+    ]
+    assert loaded.size == built.size
+
+
+def test_a_stale_index_is_ignored_and_the_index_is_built_from_the_catalogue(tmp_path: Path) -> None:
+    directory = _copy(tmp_path)
+    data = json.loads((directory / "eye.json").read_text(encoding="utf-8"))
+    data["flags"][0]["phrases"]["en"]["lay"].append("zzqx sight gone")
+    (directory / "eye.json").write_text(json.dumps(data), encoding="utf-8")
+    edited = catalogue.load(directory)
+
+    assert not catalogue.index_is_current(edited, directory)
+    index = catalogue.load_index(edited, directory)
+    assert any(hit.name.endswith(data["flags"][0]["id"]) for hit in index.hits("zzqx sight gone"))
+
+    catalogue.write_index(edited, directory)
+    assert catalogue.index_is_current(edited, directory)
+
+
+def test_rules_build_index_is_offered_by_the_cli() -> None:
+    err = io.StringIO()
+    assert run(["build-index", "--force"], io.StringIO(), err) == 2
+    assert "build-index" in err.getvalue()

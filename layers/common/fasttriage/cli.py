@@ -121,7 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--queue", help="job queue (default QUEUE_NAME or triage.jobs)")
 
     sub.add_parser("assess", help="red-flag assessment of a text (or --jsonl on stdin)", add_help=False)
-    sub.add_parser("rules", help="the red-flag catalogue: `rules export --csv` prints every flag and source")
+    sub.add_parser(
+        "rules",
+        help="the red-flag catalogue: `rules export --csv` (every flag and source), `rules build-index`",
+    )
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "assess":

@@ -1,4 +1,5 @@
 """`fasttriage rules export --csv`: the whole red-flag catalogue for a clinical safety officer.
+`fasttriage rules build-index`: rewrite catalogue/index.json after editing the catalogue.
 
 One row per flag and language/register: id, category, floor, label, source, language, register, the number
 of phrases and the phrases themselves (joined with " | "), plus the ``when``/``unless``/``escalate`` terms.
@@ -57,8 +58,13 @@ def export_csv(out: TextIO, cat: catalogue.Catalogue | None = None) -> int:
 
 
 def run(argv: list[str], out: TextIO, err: TextIO) -> int:
-    if argv != ["export", "--csv"]:
-        err.write("usage: fasttriage rules export --csv\n")
-        return 2
-    export_csv(out)
-    return 0
+    if argv == ["export", "--csv"]:
+        export_csv(out)
+        return 0
+    if argv == ["build-index"]:
+        cat = catalogue.load()
+        path = catalogue.write_index(cat)
+        out.write(f"wrote {path} ({len(cat.flags)} flags, catalogue digest {cat.digest[:12]})\n")
+        return 0
+    err.write("usage: fasttriage rules export --csv | fasttriage rules build-index\n")
+    return 2

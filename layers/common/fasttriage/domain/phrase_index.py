@@ -18,7 +18,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-_KEY_LENGTHS = (3, 2)
+_KEY_LENGTHS = (3, 2, 1)
+_DIGIT_KEY = "#"  # phrases that start with a number: tried only at words that start with a digit
+_LEADING_LOOKBEHIND = re.compile(r"^(?:\(\?<[!=][^()]*\))+")
+_DIGIT_START = re.compile(r"^(?:\\d|\[[0-9]|[0-9])")
 _WORD_GAP = r"(?:\w+ )"
 _WORD_GAP_COMMA = r"(?:\w+,? )"
 _MAX_EXPANSIONS = 96
@@ -115,6 +118,17 @@ def literal_prefix(phrase: str) -> str:
     return prefix
 
 
+def _anchor(phrase: str) -> str:
+    """The key a phrase is filed under: its first three (or two, or one) letters, ``#`` for a phrase that
+    starts with a number, or "" (tried at every word) when its start is not fixed. A leading look-behind
+    (``(?<!food )poisoning``) does not count."""
+    body = _LEADING_LOOKBEHIND.sub("", phrase)
+    if _DIGIT_START.match(body):
+        return _DIGIT_KEY
+    prefix = literal_prefix(body)
+    return prefix[:3]
+
+
 @dataclass(frozen=True)
 class Hit:
     name: str
@@ -140,8 +154,7 @@ class PhraseIndex:
                 for phrase in expand_leading(top.strip() if top.strip() else top):
                     if not phrase:
                         raise PhraseError(f"empty phrase in {name!r}")
-                    prefix = literal_prefix(phrase)
-                    key = prefix[:3] if len(prefix) >= 3 else prefix if len(prefix) == 2 else ""
+                    key = _anchor(phrase)
                     if key:
                         names = self._by_key.setdefault(key, [])
                         if name not in names:
@@ -149,6 +162,27 @@ class PhraseIndex:
                         self._sources.setdefault((key, name), []).append(phrase)
                     else:
                         self._unanchored.setdefault(name, []).append(phrase)
+
+    def to_dict(self) -> dict[str, object]:
+        """The filed phrases, for ``from_dict`` (written to catalogue/index.json)."""
+        keys: dict[str, dict[str, list[str]]] = {}
+        for key, names in self._by_key.items():
+            keys[key] = {name: self._sources[(key, name)] for name in names}
+        return {"keys": keys, "unanchored": self._unanchored}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> PhraseIndex:
+        index = cls()
+        keys = data["keys"]
+        unanchored = data["unanchored"]
+        if not isinstance(keys, dict) or not isinstance(unanchored, dict):
+            raise PhraseError("index: keys and unanchored must be objects")
+        for key, by_name in keys.items():
+            index._by_key[key] = list(by_name)
+            for name, phrases in by_name.items():
+                index._sources[(key, name)] = list(phrases)
+        index._unanchored = {name: list(phrases) for name, phrases in unanchored.items()}
+        return index
 
     def check(self) -> None:
         """Compile every pattern once (tests and the catalogue export do; the screen compiles lazily)."""
@@ -178,8 +212,10 @@ class PhraseIndex:
         for word in _WORD_START.finditer(clause):
             pos = word.start()
             seen_keys: set[str] = set()
-            for length in _KEY_LENGTHS:
-                key = clause[pos : pos + length]
+            keys = [clause[pos : pos + length] for length in _KEY_LENGTHS]
+            if clause[pos].isdigit():
+                keys.append(_DIGIT_KEY)
+            for key in keys:
                 if key in seen_keys or key not in by_key:
                     continue
                 seen_keys.add(key)

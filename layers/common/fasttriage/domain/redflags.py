@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from fasttriage.domain import catalogue, patient_messages, vitals
 from fasttriage.domain.language import detect_language_detail
 from fasttriage.domain.models import Assessment, Language, RedFlag
-from fasttriage.domain.phrase_index import PhraseIndex
 from fasttriage.domain.urgency import Urgency, most_urgent
 
 _ENGINE_VERSION = "redflags-2026.11.30-1"
@@ -280,12 +279,8 @@ RULES_VERSION = f"{_ENGINE_VERSION}+{_CATALOGUE.version}"
 FLAGS: dict[str, tuple[str, Urgency]] = {
     flag.id: (flag.label, flag.floor) for flag in _CATALOGUE.flags.values()
 }
-_FLAG_PREFIX = "flag:"
-_INDEX = PhraseIndex()
-for _term in _CATALOGUE.terms.values():
-    _INDEX.add(_term.name, _term.phrases)
-for _flag in _CATALOGUE.flags.values():
-    _INDEX.add(_FLAG_PREFIX + _flag.id, _flag.all_phrases())
+_FLAG_PREFIX = catalogue.FLAG_PREFIX
+_INDEX = catalogue.load_index(_CATALOGUE)
 # Findings that are themselves phrased as negatives ("no one was hurt", "not hurt"): never negated.
 _NEVER_NEGATED = frozenset({"recovered", "no_injury"})
 

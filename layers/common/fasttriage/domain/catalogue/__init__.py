@@ -11,6 +11,9 @@ Files in this folder:
   ``escalate`` (term names that raise an urgent flag to emergency when present in the message) and
   ``engine`` (true when the engine's own combination logic also raises the flag, e.g. chest pain with a
   cardiac feature).
+- ``index.json``: the phrase index built from the two above (``fasttriage rules build-index``), so that a
+  cold start does not split and file 7,000 phrases; it records the digest of the files it was built from
+  and is ignored (the index is rebuilt in memory) when they changed.
 - ``terms.json``: named terms (atomic findings such as ``fever``, ``pregnant``, ``sudden_onset``) used by
   ``when``/``unless``/``escalate`` and by the engine's combination logic; each term is a list of phrases in
   all three languages.
@@ -22,11 +25,13 @@ matches at the start of a word; see ``fasttriage.domain.phrase_index``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from fasttriage.domain.phrase_index import PhraseIndex
 from fasttriage.domain.urgency import Urgency
 
 CATEGORIES = (
@@ -54,6 +59,8 @@ LANGUAGES = ("en", "es", "pt")
 REGISTERS = ("lay", "clinical")
 _FLOORS = {"emergency": Urgency.EMERGENCY, "urgent": Urgency.URGENT}
 _HERE = Path(__file__).resolve().parent
+INDEX_FILE = "index.json"
+FLAG_PREFIX = "flag:"  # a flag's own phrases are filed under "flag:<id>", terms under their name
 
 
 class CatalogueError(ValueError):
@@ -89,6 +96,7 @@ class Catalogue:
     version: str
     flags: dict[str, Flag]
     terms: dict[str, Term]
+    digest: str = ""  # sha256 of the catalogue files, to tell whether index.json was built from them
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
@@ -132,11 +140,14 @@ def _flag(raw: dict[str, object], category: str, where: str) -> Flag:
 def load(directory: Path = _HERE) -> Catalogue:
     """Read and check the catalogue files (raises CatalogueError on any shape problem)."""
     flags: dict[str, Flag] = {}
+    digest = hashlib.sha256()
     for category in CATEGORIES:
         path = directory / f"{category}.json"
         if not path.exists():
             continue
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw_bytes = path.read_bytes()
+        digest.update(raw_bytes)
+        data = json.loads(raw_bytes.decode("utf-8"))
         if data.get("category") != category:
             raise CatalogueError(f"{path.name}: category must be {category!r}")
         for number, raw in enumerate(data.get("flags", []), start=1):
@@ -144,7 +155,9 @@ def load(directory: Path = _HERE) -> Catalogue:
             if flag.id in flags:
                 raise CatalogueError(f"{path.name}: duplicate flag id {flag.id!r}")
             flags[flag.id] = flag
-    terms_data = json.loads((directory / "terms.json").read_text(encoding="utf-8"))
+    terms_bytes = (directory / "terms.json").read_bytes()
+    digest.update(terms_bytes)
+    terms_data = json.loads(terms_bytes.decode("utf-8"))
     terms = {
         name: Term(name, str(raw.get("description", "")), _strings(raw["phrases"], f"terms.json {name}"))
         for name, raw in terms_data["terms"].items()
@@ -153,10 +166,45 @@ def load(directory: Path = _HERE) -> Catalogue:
         for name in (*(t for alt in flag.when for t in alt), *flag.unless, *flag.escalate):
             if name not in terms:
                 raise CatalogueError(f"flag {flag.id}: unknown term {name!r}")
-    return Catalogue(version=str(terms_data["version"]), flags=flags, terms=terms)
+    return Catalogue(version=str(terms_data["version"]), flags=flags, terms=terms, digest=digest.hexdigest())
 
 
 @cache
 def default() -> Catalogue:
     """The catalogue shipped with the package, read once per process."""
     return load()
+
+
+def build_index(cat: Catalogue) -> PhraseIndex:
+    """Every term's and every flag's phrases, filed by their first letters (slow: ~25 ms)."""
+    index = PhraseIndex()
+    for term in cat.terms.values():
+        index.add(term.name, term.phrases)
+    for flag in cat.flags.values():
+        index.add(FLAG_PREFIX + flag.id, flag.all_phrases())
+    return index
+
+
+def write_index(cat: Catalogue, directory: Path = _HERE) -> Path:
+    """Write index.json for ``cat`` (run `fasttriage rules build-index` after editing the catalogue)."""
+    path = directory / INDEX_FILE
+    data = {"catalogue_digest": cat.digest, **build_index(cat).to_dict()}
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return path
+
+
+def index_is_current(cat: Catalogue, directory: Path = _HERE) -> bool:
+    path = directory / INDEX_FILE
+    if not path.exists():
+        return False
+    return bool(json.loads(path.read_text(encoding="utf-8")).get("catalogue_digest") == cat.digest)
+
+
+def load_index(cat: Catalogue, directory: Path = _HERE) -> PhraseIndex:
+    """index.json when it was built from these catalogue files, else the index built in memory."""
+    path = directory / INDEX_FILE
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("catalogue_digest") == cat.digest:
+            return PhraseIndex.from_dict(data)
+    return build_index(cat)
