@@ -1005,3 +1005,35 @@ def test_long_chat_and_texted_shorthand(text: str) -> None:
 
 def test_heartburn_with_a_bit_of_sweat_from_chilli_is_not_cardiac() -> None:
     assert assess("heartburn after spicy food, a bit sweaty from the chilli").urgency_floor is not E
+
+
+# --- third-person case descriptions without the usual alarm words ---------------------------------------
+
+UNDERSTATED_CASES = [
+    "A 65-year-old woman feels short of breath and nauseated and has discomfort in her upper back and jaw for the past hour.",
+    "A 30-year-old woman who recently started birth control pills has sudden shortness of breath and a fast heart rate.",
+    "A 10-year-old boy with asthma is breathing fast, using his neck muscles to breathe, and his inhaler is not helping.",
+    "An 18-year-old college student has a high fever, a severe headache and is confused.",
+    "A 12-year-old has pain around the belly button that moved to the lower right side, with nausea and a fever of 38.5.",
+    "A 14-year-old girl has been very thirsty and urinating a lot, and is now vomiting with abdominal pain and fast breathing.",
+    "A 75-year-old man suddenly has trouble walking, is dizzy and has slurred speech.",
+    "An 80-year-old woman with a urinary infection is now confused, her heart rate is fast and her blood pressure is low.",
+    "A 25-year-old took extra paracetamol for toothache over several days and is now yellow and confused.",
+    "A tall thin 20-year-old has sudden sharp chest pain on one side and shortness of breath.",
+    "A 72-year-old woman has a new headache, pain in her jaw when chewing and blurred vision in one eye.",
+    "A 4-week-old baby is projectile vomiting after every feed, is not having wet nappies and is lethargic.",
+    "A 3-year-old boy has been vomiting and has not passed urine all day, he is very sleepy and his lips are dry.",
+    "A 6-month-old baby has a temperature of 39 and a seizure that has stopped, she is now very drowsy.",
+    "A 50-year-old man with a history of alcohol use has vomited a large amount of dark blood and is lightheaded.",
+    "A 35-year-old woman has severe pain in her lower abdomen, fever and vaginal discharge, and is vomiting and can't keep fluids down.",
+    "A 45-year-old woman has a severe headache, vomiting and blood pressure of 220/130.",
+    "A 60-year-old man has sudden severe pain in the abdomen and back and collapsed at home.",
+    "A 28-year-old man has a rapid heartbeat of 190 and feels dizzy and short of breath.",
+    "An 8-year-old girl has a swollen face and tongue after a bee sting and is having trouble breathing.",
+]
+
+
+@pytest.mark.parametrize("text", UNDERSTATED_CASES)
+def test_understated_case_descriptions(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
