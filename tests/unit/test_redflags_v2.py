@@ -1037,3 +1037,49 @@ UNDERSTATED_CASES = [
 def test_understated_case_descriptions(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+# --- same-day or routine problems that must not be called emergencies -----------------------------------
+
+NOT_EMERGENCY_CASES = [
+    "A 30-year-old has had a fever of 38.6 and a productive cough for 3 days, breathing comfortably.",
+    "A 40-year-old woman has burning urination, a temperature of 38.3 and mild back pain, eating and drinking.",
+    "A 45-year-old man has severe colicky pain from his side to his groin, no fever.",
+    "A 28-year-old woman with known migraine has her usual one-sided headache with zigzag lines before it.",
+    "A 60-year-old has had spinning dizziness when turning over in bed for 2 days, no other symptoms.",
+    "A 35-year-old fell on an outstretched hand and has a swollen, tender wrist.",
+    "A 50-year-old woman has a red, warm area on her shin that is slowly spreading, no fever.",
+    "A 30-year-old man has a painful swollen jaw from a bad tooth, can swallow and open his mouth.",
+    "A 22-year-old had palpitations for 10 minutes that stopped on their own, feels fine now.",
+    "A 7-year-old with mild asthma is wheezy with a cold, talking normally, inhaler helping.",
+    "A 25-year-old has an itchy rash after a new antibiotic, no swelling of lips or tongue, breathing fine.",
+    "A 4-year-old has a fever of 38.5 and ear pain, drinking well.",
+    "A 2-year-old has a barking cough at night, no noise at rest, happy during the day.",
+    "A 35-year-old has had diarrhoea and vomiting for a day, drinking fluids, passing urine.",
+    "A 55-year-old has low back pain after gardening, no numbness, bladder and bowels normal.",
+    "A 65-year-old has a painful blistering rash in a band on one side of her chest.",
+    "A 30-year-old has a red sticky eye, vision normal.",
+    "A 10-week pregnant woman has light spotting, no pain.",
+    "A 20-year-old has a racing heart and tingling fingers during a panic attack, now settling.",
+    "A 58-year-old has a blood pressure of 172/104 at a pharmacy check, no symptoms.",
+    "A 40-year-old diabetic has a glucose of 18, feels well, eating and drinking.",
+    "A 19-year-old fainted after giving blood, recovered fully within a minute.",
+    "A 33-year-old bumped his head on a shelf, no loss of consciousness, no vomiting, not on blood thinners.",
+    "A 45-year-old was bitten on the hand by a dog, small puncture wounds, bleeding stopped.",
+    "my son has a temperature of 38.9 and a sore ear but is watching tv and drinking",
+    "I've had a migraine since this morning like my usual ones",
+    "my wrist is swollen after a fall, I can move my fingers",
+    "I've got a tooth abscess and my cheek is a bit swollen",
+    "my baby has had a cold for 3 days, feeding well, a bit snuffly",
+    "my 8 year old has chickenpox, spots everywhere, she's playing",
+    "I think I have a UTI, no fever",
+    "I've got really bad period pain like every month",
+    "I feel lightheaded when I haven't eaten",
+    "my toddler has a bump on his head after falling off a chair, he's playing normally",
+]
+
+
+@pytest.mark.parametrize("text", NOT_EMERGENCY_CASES)
+def test_same_day_or_routine_cases_are_not_emergencies(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is not E, [(f.code, f.evidence) for f in assessment.red_flags]
