@@ -1083,3 +1083,42 @@ NOT_EMERGENCY_CASES = [
 def test_same_day_or_routine_cases_are_not_emergencies(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is not E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+# --- the same emergencies told in Spanish and in Portuguese ------------------------------------------------
+
+SPANISH_AND_PORTUGUESE = [
+    "mi mamá tiene la presión en 210/120 y le duele mucho la cabeza y ve borroso",
+    "mi hijo se cayó de la bici, se pegó en la cabeza, vomitó y ahora no me reconoce",
+    "tengo diabetes y el azúcar me marca 35, estoy sudando y temblando y muy confundido",
+    "mi esposa tuvo a la bebé hace una semana y ahora tiene fiebre alta, escalofríos y el flujo huele mal",
+    "a mi hijo de 10 meses le dio una convulsión con la fiebre y no se despierta bien",
+    "mi papá tiene un dolor de espalda terrible que le llega al pecho, como si lo rasgaran",
+    "mi hija de 15 años se tomó un blíster entero de pastillas para dormir",
+    "mi abuelo se cayó y no puede levantarse, la pierna la tiene más corta y girada",
+    "tengo un sangrado por la nariz desde hace una hora que no para y tomo sintrom",
+    "mi hijo tiene un dolor muy fuerte en el testículo desde hace una hora y vomita",
+    "estoy de 38 semanas, rompí aguas y veo el cordón",
+    "minha mãe está com pressão 22 por 12, dor de cabeça forte e vista embaçada",
+    "meu filho caiu da bicicleta, bateu a cabeça, vomitou e agora não me reconhece",
+    "sou diabético e a glicemia deu 35, estou suando, tremendo e muito confuso",
+    "minha esposa teve bebê há uma semana e agora está com febre alta, calafrios e corrimento com cheiro forte",
+    "meu filho de 10 meses teve convulsão com febre e não acorda direito",
+    "meu pai está com uma dor nas costas horrível que vai pro peito, como se estivesse rasgando",
+    "minha filha de 15 anos tomou uma cartela inteira de remédio pra dormir",
+    "meu avô caiu e não consegue levantar, a perna está mais curta e virada",
+    "estou com sangramento no nariz há uma hora que não para e tomo varfarina",
+    "meu filho está com uma dor muito forte no testículo há uma hora e está vomitando",
+    "estou com 38 semanas, a bolsa rompeu e dá pra ver o cordão",
+]
+
+
+@pytest.mark.parametrize("text", SPANISH_AND_PORTUGUESE)
+def test_the_same_emergencies_in_spanish_and_portuguese(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+def test_portuguese_como_se_is_as_if_not_a_question() -> None:
+    assert floor("dor no peito muito forte, como se tivesse um peso em cima, suando frio") is E
+    assert floor("como se sabe se é um derrame?") is None

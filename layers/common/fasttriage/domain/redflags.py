@@ -136,8 +136,8 @@ _HYPOTHETICAL = re.compile(
     r"|eats?|drinks?)\b"
     r"|\bif (?:i|we|he|she|they) (?:ever|were to|should|get|gets|develop|develops)\b"
     r"|\bque (?:hago|hacer|debo hacer|puedo hacer|hacemos|se hace) (?:si|cuando|en caso)\b|\by si\b"
-    r"|\bsi (?:alguien|mi|un|una|tu|el|ella)\b|\ben caso de\b|\bcomo (?:se|saber|reconocer|se si) (?:si"
-    r"|cuando)?"
+    r"|\bsi (?:alguien|mi|un|una|tu|el|ella)\b|\ben caso de\b"
+    r"|\bcomo (?:saber|reconocer|se sabe|se si|se reconoce|se hace|se que)\b"  # not "como se" = "as if" (pt)
     r"|\bcuales son (?:los )?(?:signos|sintomas)\b"
     r"|\bo que (?:fazer|faco|eu faco|devo fazer|posso fazer|a gente faz|se faz) (?:se|quando|caso|em caso)\b"
     r"|\be se (?:eu|ele|ela|alguem|meu|minha|o|a|um|uma|tiver|for|acontecer)\b|\bse (?:alguem|meu|minha|um"

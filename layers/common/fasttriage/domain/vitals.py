@@ -251,7 +251,8 @@ def findings(text: str) -> dict[str, str]:
     Terms: ``vital_emergency`` / ``vital_urgent`` (a vital sign past the thresholds above),
     ``glucose_low_severe`` / ``glucose_low`` / ``glucose_high`` / ``glucose_very_high``, ``fever`` (38 °C or
     more), ``high_fever`` (39 °C or more), ``hypothermia`` (below 35 °C), ``infant`` (under 3 months), ``child``
-    (under 16) and ``bp_severe`` (160/110 or more, the NICE severe-hypertension line in pregnancy).
+    (under 16), ``bp_severe`` (160/110 or more, the NICE severe-hypertension line in pregnancy) and ``bp_high``
+    (180/120 or more).
     """
     if not any(char.isdigit() for char in text):
         return {}
@@ -328,6 +329,7 @@ def findings(text: str) -> dict[str, str]:
             mark("vital_urgent", "blood pressure")
         if v.systolic >= 180 or v.diastolic >= 120:
             mark("vital_urgent", "blood pressure")
+            mark("bp_high", "blood pressure")
         if v.systolic >= 160 or v.diastolic >= 110:
             mark("bp_severe", "blood pressure")
     if v.glucose_mmol is not None:
