@@ -1122,3 +1122,36 @@ def test_the_same_emergencies_in_spanish_and_portuguese(text: str) -> None:
 def test_portuguese_como_se_is_as_if_not_a_question() -> None:
     assert floor("dor no peito muito forte, como se tivesse um peso em cima, suando frio") is E
     assert floor("como se sabe se é um derrame?") is None
+
+
+# --- emergencies behind a hedge ("probably nothing but", "just in case", "is it normal") ------------------
+
+HEDGED = [
+    "messaging just in case, my husband has crushing chest pain and is sweating",
+    "probably nothing but my chest feels crushed and my left arm is numb",
+    "sorry to bother you, my son has had a fit for 7 minutes and isn't stopping",
+    "I might be overreacting but my wife's face has dropped on one side and she can't lift her arm",
+    "quick question, is it normal for a 3 week old to have a temperature of 38.4?",
+    "is it normal that my baby stops breathing for 20 seconds when asleep?",
+    "should I worry? my dad's lips are blue and he's struggling to breathe",
+    "I don't know if this is an emergency but I took 40 paracetamol an hour ago",
+    "could it be serious? my daughter has a rash that doesn't fade under a glass and a fever",
+    "my friend thinks I'm fine but I can't feel my legs since the crash",
+    "I think it's just anxiety but I have crushing chest pain going to my jaw and I'm sweating",
+    "maybe it's nothing, my husband suddenly can't speak properly and his arm is weak",
+    "is it ok to wait until tomorrow? my throat is swelling after I ate prawns and I'm wheezy",
+    "no sé si es grave pero mi papá tiene la cara torcida y no puede hablar",
+    "no sé si es urgente, mi bebé de 1 mes tiene fiebre de 38,5",
+    "não sei se é grave mas meu pai está com a boca torta e não consegue falar",
+    "será que é grave? meu bebê de 1 mês está com febre de 38,5",
+]
+
+
+@pytest.mark.parametrize("text", HEDGED)
+def test_emergencies_behind_a_hedge(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+def test_in_case_of_is_still_a_hypothetical() -> None:
+    assert floor("what should we keep at home in case of an allergic reaction like throat swelling?") is None

@@ -128,7 +128,7 @@ _FAMILY_HISTORY = re.compile(
 )
 _HYPOTHETICAL = re.compile(
     r"\bwhat (?:should|do|would|could|can|must) (?:i|we|you|one|people) do (?:if|when|in case)\b"
-    r"|\bwhat (?:if|happens if)\b|\bwhat to do (?:if|when|in case)\b|\bin case\b|\bhow (?:do i|can i|to"
+    r"|\bwhat (?:if|happens if)\b|\bwhat to do (?:if|when|in case)\b|(?<!just )\bin case (?:of|someone|somebody|anyone|a child|a baby|my \w+ (?:gets|has|is)|it happens|that happens)\b|\bhow (?:do i|can i|to"
     r"|do you) "
     r"(?:know|tell|recogni[sz]e|spot)\b|\bwhat are (?:the )?(?:signs|symptoms)\b"
     r"|\bif (?:someone|somebody|anyone|a person|a child|a baby|my \w+(?: \w+)?|your \w+) "
