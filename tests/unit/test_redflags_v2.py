@@ -1155,3 +1155,41 @@ def test_emergencies_behind_a_hedge(text: str) -> None:
 
 def test_in_case_of_is_still_a_hypothetical() -> None:
     assert floor("what should we keep at home in case of an allergic reaction like throat swelling?") is None
+
+
+# --- a relative's event now is not a relative's history ----------------------------------------------------
+
+RELATIVES_NOW = [
+    "my mum has had crushing chest pain for an hour",
+    "my dad has had a seizure for 6 minutes",
+    "my wife had a fit 10 minutes ago and hasnt woken up",
+    "my husband had sudden slurred speech this morning",
+    "my son had a fall from the top bunk onto his head and vomited twice",
+    "my grandad had a funny turn, his face dropped and his arm went weak",
+    "my daughter had a bee sting and her throat swelled up",
+    "mi padre tuvo un desmayo hace 10 minutos y no despierta",
+    "mi madre ha tenido dolor de pecho opresivo desde hace una hora",
+    "meu pai teve um desmaio há 10 minutos e não acorda",
+    "minha mãe teve uma dor no peito forte há uma hora que não passa",
+    "my brother suffered a head injury in a fight and is now confused",
+]
+
+
+RELATIVES_HISTORY = [
+    "my father had a heart attack at 60, should I get checked?",
+    "my mum had a stroke in 2019, she needs her repeat prescription",
+    "my grandmother died of a stroke",
+    "mi padre tuvo un infarto hace años",
+    "meu pai teve um AVC há 5 anos",
+]
+
+
+@pytest.mark.parametrize("text", RELATIVES_NOW)
+def test_a_relatives_event_happening_now_is_an_emergency(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+@pytest.mark.parametrize("text", RELATIVES_HISTORY)
+def test_a_relatives_history_is_not(text: str) -> None:
+    assert assess(text).urgency_floor is not E

@@ -126,6 +126,20 @@ _FAMILY_HISTORY = re.compile(
     r"|\bfamily history\b|\bruns in (?:my|the|our) family\b|\bantecedentes? familiar|\bhistorico familiar"
     r"|\bhereditari|\bdied (?:of|from)\b|\bmurio de\b|\bmorreu de\b"
 )
+# "my dad had a fit 10 minutes ago", "my mum has had chest pain for an hour", "his face dropped": a relative's
+# event happening now, not their history.
+_RECENT_EVENT = re.compile(
+    r"\b(?:\d+|a few|few|ten|five|twenty|thirty|fifteen|an|one|two|half an) (?:minutes?|mins?|hours?|hrs?)\b"
+    r"|\b(?:this morning|this afternoon|this evening|tonight|today|just now|last night|earlier|yesterday)\b"
+    r"|\b(?:hace|desde hace) (?:\d+|unos|unas|una|un|media) (?:minutos?|horas?)\b|\b(?:esta manana|esta tarde|esta noche"
+    r"|anoche|hoy|ahorita|ayer)\b"
+    r"|\b(?:ha|faz|desde ha) (?:\d+|uns|umas|uma|um|meia) (?:minutos?|horas?)\b|\b(?:hoje|agora mesmo|ontem|hoje cedo"
+    r"|esta manha|esta noite)\b"
+    r"|\b(?:face|mouth|smile|arm|leg|speech|lips?|cara|boca|brazo|pierna|rosto|braco|perna) (?:\w+ ){0,2}"
+    r"(?:dropped|drooped|went|turned|became|started|se cayo|se torcio|ficou|caiu)\b"
+    r"|\b(?:collapsed|stopped breathing|wont wake|isnt waking|hasnt woken|not waking|no despierta|nao acorda"
+    r"|no reacciona|nao reage|que no (?:para|pasa|se quita)|que nao (?:para|passa))\b"
+)
 _HYPOTHETICAL = re.compile(
     r"\bwhat (?:should|do|would|could|can|must) (?:i|we|you|one|people) do (?:if|when|in case)\b"
     r"|\bwhat (?:if|happens if)\b|\bwhat to do (?:if|when|in case)\b|(?<!just )\bin case (?:of|someone|somebody|anyone|a child|a baby|my \w+ (?:gets|has|is)|it happens|that happens)\b|\bhow (?:do i|can i|to"
@@ -189,7 +203,7 @@ def _suppression(clause: str) -> str | None:
         return "chronic"
     if _PRESENT.search(_PRESENT_BENIGN.sub(" ", clause)):
         return None
-    if _FAMILY_HISTORY.search(clause):
+    if _FAMILY_HISTORY.search(clause) and not _RECENT_EVENT.search(clause):
         return "family"
     if _PAST.search(clause):
         return "past"
