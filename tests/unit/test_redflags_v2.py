@@ -1193,3 +1193,28 @@ def test_a_relatives_event_happening_now_is_an_emergency(text: str) -> None:
 @pytest.mark.parametrize("text", RELATIVES_HISTORY)
 def test_a_relatives_history_is_not(text: str) -> None:
     assert assess(text).urgency_floor is not E
+
+
+# --- emergencies phrased as an absence ("no pulse", "no movement from the baby") ----------------------------
+
+ABSENCES = [
+    "he has no pulse",
+    "I can't find a pulse",
+    "no response when I shout at him",
+    "she hasn't moved or responded since we found her",
+    "mi abuelo no tiene pulso",
+    "meu avô está sem pulso",
+    "no movement from the baby since yesterday, I'm 36 weeks",
+    "the bleeding won't stop no matter how hard I press",
+    "can't stop shaking and I'm burning up after chemo",
+    "I don't have a fever but I can't breathe and my lips are blue",
+    "no chest pain but I suddenly can't move my right arm or speak",
+    "sin fiebre pero no puede respirar y está morado",
+    "sem febre mas não consegue respirar e está roxo",
+]
+
+
+@pytest.mark.parametrize("text", ABSENCES)
+def test_emergencies_phrased_as_an_absence(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
