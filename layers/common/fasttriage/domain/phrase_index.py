@@ -208,7 +208,7 @@ class PhraseIndex:
 
     def hits(self, clause: str) -> Iterator[Hit]:
         """Every (name, word start) at which one of the name's phrases matches, in text order."""
-        by_key, sources = self._by_key, self._sources
+        by_key, sources, cache = self._by_key, self._sources, self._compiled
         for word in _WORD_START.finditer(clause):
             pos = word.start()
             seen_keys: set[str] = set()
@@ -220,7 +220,8 @@ class PhraseIndex:
                     continue
                 seen_keys.add(key)
                 for name in by_key[key]:
-                    match = self._pattern(key, name, sources[(key, name)]).match(clause, pos)
+                    compiled = cache.get((key, name)) or self._pattern(key, name, sources[(key, name)])
+                    match = compiled.match(clause, pos)
                     if match:
                         yield Hit(name, pos, match.end(), match.group(0))
             for name, phrases in self._unanchored.items():

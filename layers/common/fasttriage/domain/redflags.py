@@ -573,26 +573,46 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     return flags
 
 
+# Each ``when`` alternative filed under its first term: only alternatives one of whose terms was found are
+# checked (a message finds a handful of terms; the catalogue has hundreds of alternatives).
+_FLAG_ORDER = {flag_id: n for n, flag_id in enumerate(_CATALOGUE.flags)}
+_WHEN_BY_TERM: dict[str, list[tuple[str, int, frozenset[str]]]] = {}
+for _flag in _CATALOGUE.flags.values():
+    for _n, _alternative in enumerate(_flag.when):
+        _WHEN_BY_TERM.setdefault(_alternative[0], []).append((_flag.id, _n, frozenset(_alternative)))
+
+
 def _catalogue_flags(f: dict[str, _Finding]) -> dict[str, tuple[str, bool]]:
     """code -> (evidence, escalated) for the catalogue's data-driven flags: a direct phrase, or every term
     of one ``when`` alternative (and none of ``unless``); ``escalate`` terms raise an urgent floor."""
+    found = f.keys()
+    chosen: dict[str, tuple[int, tuple[str, ...]] | None] = {}  # flag id -> (alternative number, terms)
+    for name in found:
+        if name.startswith(_FLAG_PREFIX):
+            chosen[name[len(_FLAG_PREFIX) :]] = None
+        for flag_id, number, terms in _WHEN_BY_TERM.get(name, ()):
+            if not terms <= found:
+                continue
+            current = chosen.get(flag_id, (len(_CATALOGUE.flags[flag_id].when), ()))
+            if current is not None and number < current[0]:  # None: a direct phrase, which wins
+                chosen[flag_id] = (number, _CATALOGUE.flags[flag_id].when[number])
     flags: dict[str, tuple[str, bool]] = {}
-    for flag in _CATALOGUE.flags.values():
+    for flag_id in sorted(chosen, key=_FLAG_ORDER.__getitem__):
+        flag = _CATALOGUE.flags[flag_id]
         if any(term in f for term in flag.unless):
             continue
-        direct = f.get(_FLAG_PREFIX + flag.id)
-        evidence = direct.evidence if direct else None
-        if evidence is None and flag.when:
-            for alternative in flag.when:
-                if all(term in f for term in alternative):
-                    evidence = " + ".join(dict.fromkeys(f[term].evidence for term in alternative))
-                    break
-        if evidence is None:
+        direct = f.get(_FLAG_PREFIX + flag_id)
+        alternative = chosen[flag_id]
+        if direct is not None:
+            evidence = direct.evidence
+        elif alternative is not None:
+            evidence = " + ".join(dict.fromkeys(f[term].evidence for term in alternative[1]))
+        else:
             continue
         escalator = next((f[term] for term in flag.escalate if term in f), None)
         if escalator is not None and escalator.evidence not in evidence:
             evidence = f"{evidence} + {escalator.evidence}"
-        flags[flag.id] = (evidence, escalator is not None)
+        flags[flag_id] = (evidence, escalator is not None)
     return flags
 
 
