@@ -1218,3 +1218,37 @@ ABSENCES = [
 def test_emergencies_phrased_as_an_absence(text: str) -> None:
     assessment = assess(text)
     assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+# --- texting shorthand in the three languages ---------------------------------------------------------------
+
+SHORTHAND = [
+    "n consigo respirar",
+    "meu filho naum ta respirando direito e ta roxo",
+    "vc pode ajudar? minha mae desmaiou e n acorda",
+    "dor no peito mt forte e suando frio",
+    "q hago? mi hijo no respira bien y esta morado",
+    "mi mama se desmayo y no despierta xfa ayuda",
+    "dolor d pecho muy fuerte y sudo frio",
+    "ma chest hurts rly bad n my arm is numb",
+    "cnt breathe",
+    "hes nt breathing",
+    "my babys not breathin properly",
+    "sum1 call an ambulance he collapsed",
+    "bf took a bunch of pills and wont wake up",
+    "i think im havin a heart attack",
+]
+
+
+@pytest.mark.parametrize("text", SHORTHAND)
+def test_texting_shorthand(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+def test_shorthand_is_spelled_out_only_where_it_is_unambiguous() -> None:
+    from fasttriage.domain.redflags import normalize
+
+    assert normalize("cnt breathe n my chest hurts") == "cant breathe n my chest hurts"
+    assert normalize("n consigo respirar") == "nao consigo respirar"
+    assert normalize("dolor d pecho") == "dolor de pecho"

@@ -63,7 +63,57 @@ def normalize(text: str) -> str:
             chars.append(" ")
     plain = _APOSTROPHES.sub("", "".join(chars))
     plain = _REPEATS.sub(r"\1", plain)
-    return _SPACES.sub(" ", plain).strip()
+    plain = _SPACES.sub(" ", plain).strip()
+    return _TEXTING.sub(lambda m: _TEXTING_WORDS.get(m.group(0), m.group(0)), _texting_context(plain))
+
+
+# Texting shorthand, spelled out so the catalogue need not know it: "cnt breathe", "hes nt breathing",
+# "havin a heart attack", "naum ta respirando", "n consigo respirar" (pt), "dolor d pecho" (es).
+_TEXTING_WORDS = {
+    "cnt": "cant",
+    "cnt.": "cant",
+    "nt": "not",
+    "rly": "really",
+    "sum1": "someone",
+    "some1": "someone",
+    "naum": "nao",
+    "nn": "nao",
+    "mt": "muito",
+    "mto": "muito",
+    "mta": "muita",
+    "xfa": "por favor",
+    "pls": "please",
+    "plz": "please",
+    "u": "you",
+    "ur": "your",
+    "havin": "having",
+    "breathin": "breathing",
+    "bleedin": "bleeding",
+    "gettin": "getting",
+    "goin": "going",
+    "comin": "coming",
+    "feelin": "feeling",
+    "throwin": "throwing",
+    "vomitin": "vomiting",
+    "shakin": "shaking",
+    "fittin": "fitting",
+    "chokin": "choking",
+    "dyin": "dying",
+    "burnin": "burning",
+    "swellin": "swelling",
+    "passin": "passing",
+    "respirano": "respirando",
+}
+_TEXTING = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in _TEXTING_WORDS) + r")\b")
+_PT_N = re.compile(
+    r"\bn (?=(?:consigo|consegue|conseguia|acorda|respira\w*|ta|esta|sei|para|passa|mexe|sinto|sente|quer|tem|to"
+    r"|fala|enxergo|enxerga)\b)"
+)
+_ES_D = re.compile(r"\bd (?=(?:pecho|cabeza|estomago|barriga|espalda|garganta|sangre)\b)")
+
+
+def _texting_context(text: str) -> str:
+    return _ES_D.sub("de ", _PT_N.sub("nao ", text))
 
 
 _HARD_BREAK = re.compile(
