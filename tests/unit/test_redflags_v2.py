@@ -1252,3 +1252,28 @@ def test_shorthand_is_spelled_out_only_where_it_is_unambiguous() -> None:
     assert normalize("cnt breathe n my chest hurts") == "cant breathe n my chest hurts"
     assert normalize("n consigo respirar") == "nao consigo respirar"
     assert normalize("dolor d pecho") == "dolor de pecho"
+
+
+OTHER_LANGUAGES = [
+    "mon mari a une douleur dans la poitrine qui va dans le bras et il transpire",
+    "ma fille n'arrive plus à respirer",
+    "mon père ne répond plus",
+    "ma mère a la bouche de travers et ne peut plus parler",
+    "mon bébé de 3 semaines a de la fièvre",
+    "je vais me suicider ce soir",
+    "mein Vater bekommt keine Luft",
+    "meine Mutter reagiert nicht",
+    "mio figlio non respira",
+    "mia madre ha un dolore al petto che va al braccio e suda",
+]
+
+
+@pytest.mark.parametrize("text", OTHER_LANGUAGES)
+def test_the_main_emergencies_in_french_german_and_italian_are_answered_in_english(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E
+    assert assessment.language is Language.EN
+
+
+def test_a_question_about_how_to_know_is_not_an_emergency() -> None:
+    assert floor("como saber se é infarto?") is None

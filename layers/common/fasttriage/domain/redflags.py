@@ -220,7 +220,7 @@ _NOT_HYPOTHETICAL = re.compile(
 _HOW_TO_TELL = re.compile(
     r"\bhow (?:can|do|would|could|will|should) (?:i|we|you|one|parents) (?:tell|know|recogni[sz]e|spot|be sure)\b"
     r"|\bcomo (?:puedo|podemos|se puede) (?:saber|distinguir|reconocer)\b|\bcomo (?:posso|podemos) (?:saber|diferenciar"
-    r"|reconhecer)\b"
+    r"|reconhecer)\b|\bcomo (?:saber|sei|se sabe|reconhecer|reconocer) (?:se|si)\b"
 )
 _CHRONIC = re.compile(r"\bwell controlled\b|\bbien controlad[ao]s?\b|\bbem controlad[ao]s?\b")
 _PRESENT = re.compile(
