@@ -181,3 +181,13 @@ def test_all_skips_a_set_whose_file_is_absent(tmp_path: Path) -> None:
 
     assert main(["--dir", str(tmp_path)], out=out, err=io.StringIO()) == 0
     assert "[tuning_v2] not present, skipped" in out.getvalue()
+
+
+def test_holdout_v2_stays_at_or_above_the_goal() -> None:
+    # Measured once at the end of issue 11 (0.901 overall, 0.86 clinical, 0.055 false-emergency); pinned at
+    # the goal the issue asks, not at the figure. Never tune the rules on this set.
+    report = evaluate_set("holdout_v2")
+
+    assert report.emergency_recall >= 0.90
+    assert report.group_recall("register:clinical") >= 0.80
+    assert report.false_emergency_rate <= 0.10
