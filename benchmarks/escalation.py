@@ -28,7 +28,7 @@ from benchmarks.common import (
 )
 
 GOAL_S = 2.0
-TEXT = "My glucose meter just says HI, I keep vomiting and breathing fast (bench {i})"
+TEXT = "The meter just says HI and my breath smells like nail polish remover (bench {i})"
 
 
 def _timed_runner(stack: Any, durations: list[float]) -> None:
