@@ -62,6 +62,18 @@ class Settings(BaseModel):
     twilio_secret_arn: str | None = None
     public_webhook_url: str | None = None
     max_body_bytes: int = Field(default=16_384, gt=0)
+    # Doctors' replies (domain.replies)
+    reply_template_content_sid: str | None = Field(
+        default=None,
+        pattern=r"^HX[0-9a-fA-F]{32}$",
+        description="Approved WhatsApp template sent instead of a reply outside the 24-hour window.",
+    )
+    reply_status_callback_url: str | None = Field(
+        default=None, description="Exact URL of POST /webhook/twilio/status, given to Twilio with each reply."
+    )
+    clinic_whatsapp_sender: str | None = Field(
+        default=None, description="whatsapp:+<number>, for cases that do not record the number written to."
+    )
     whatsapp_only: bool = True
 
     # Patient pseudonyms

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from fasttriage.domain import escalation, redflags
 from fasttriage.domain.errors import MessengerUnavailable
-from fasttriage.domain.followup import Messenger, OutboundLog, send_follow_up
+from fasttriage.domain.followup import Messenger, OutboundLog, OutboundRecord, send_follow_up
 from fasttriage.domain.media import MediaFetcher, StoredObjectLike, store_media
 from fasttriage.domain.models import (
     Assessment,
@@ -265,6 +265,7 @@ def _process(
             summary=summary,
             generated_at=generated_at,
             escalations=_history_lines(summary_id, ports),
+            sent=_sent_to_patient(summary_id, ports),
         )
     )
     if _erased_after(job, ports):  # the erasure may have come while the summarizer ran
@@ -396,6 +397,12 @@ def _page(
         now=now,
     )
     return f"{result.status}:{result.reason}"
+
+
+def _sent_to_patient(summary_id: str, ports: Ports) -> list[OutboundRecord]:
+    """What was sent to the patient so far (doctors' replies, instructions, follow-ups), for the PDF thread."""
+    outbound = ports.outbound or (ports.escalation.outbound if ports.escalation is not None else None)
+    return [r for r in outbound.history(summary_id) if r.state != "sending"] if outbound is not None else []
 
 
 def _history_lines(summary_id: str, ports: Ports) -> list[str]:

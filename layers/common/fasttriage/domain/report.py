@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
+from fasttriage.domain.followup import OutboundRecord
 from fasttriage.domain.models import ConversationMessage, TriageSummary
 from fasttriage.domain.urgency import Urgency
 
@@ -36,6 +37,10 @@ class ReportContext:
     summary: TriageSummary
     generated_at: datetime
     escalations: list[str] = field(default_factory=list)  # domain.escalation.EscalationEntry.line()
+    sent: list[OutboundRecord] = field(
+        default_factory=list
+    )  # messages to the patient (replies...), in the thread
+    images: dict[str, bytes] = field(default_factory=dict)  # thumbnail key -> JPEG bytes, embedded
 
 
 def _attachments(message: ConversationMessage) -> str:
@@ -47,6 +52,51 @@ def _attachments(message: ConversationMessage) -> str:
             for m in message.stored_media
         )
     return "".join(f"<br/><i>attachment: {escape(a.content_type or 'file')}</i>" for a in message.media)
+
+
+def _location(message: ConversationMessage) -> str:
+    """A shared location: what the patient's app named it, and a map link."""
+    place = message.location
+    if place is None:
+        return ""
+    url = escape(place.map_url, {'"': "&quot;"})
+    return (
+        f"<br/><b>Shared location:</b> {_text(place.text())}"
+        f'<br/><link href="{url}" color="blue"><u>Open map</u></link>'
+    )
+
+
+THUMBNAIL_MAX_MM = 60  # the longest side of a photo in the PDF
+
+
+def _thumbnails(message: ConversationMessage, images: dict[str, bytes], mm: float) -> list:
+    """The message's photos, as the stored thumbnails (already size-capped JPEGs), scaled to fit the cell."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    flowables = []
+    for item in message.stored_media:
+        data = images.get(item.thumbnail_key or "")
+        if not data:
+            continue
+        width, height = ImageReader(io.BytesIO(data)).getSize()
+        scale = THUMBNAIL_MAX_MM * mm / max(width, height, 1)
+        flowables.append(Image(io.BytesIO(data), width=width * scale, height=height * scale, hAlign="LEFT"))
+    return flowables
+
+
+def _naive(moment: datetime) -> datetime:
+    return (
+        moment.replace(tzinfo=None) if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+    )
+
+
+def _sent_line(record: OutboundRecord) -> str:
+    """A message sent to the patient, marked as such, with who sent it and its delivery status."""
+    status = record.delivery_status or record.state
+    error = f", error {escape(record.error_code)}" if record.error_code else ""
+    who = escape(record.by or "FastTriage")
+    return f"<b>To the patient</b> ({escape(record.kind)}, by {who}; {escape(status)}{error}):<br/>{_text(record.body)}"
 
 
 def _text(value: str) -> str:
@@ -149,15 +199,32 @@ def render_pdf(ctx: ReportContext) -> bytes:
         story.append(Paragraph(_text("\n".join(ctx.escalations)), body))
 
     story.append(Paragraph("Messages", h2))
-    timeline = [["Received (UTC)", "Message"]] + [
-        [
-            m.received_at.strftime("%Y-%m-%d %H:%M"),
-            Paragraph(
-                _text(m.body or "(no text)") + _attachments(m),
-                body,
-            ),
-        ]
+    rows_by_time: list[tuple[datetime, int, list]] = [
+        (
+            m.received_at,
+            0,
+            [
+                m.received_at.strftime("%Y-%m-%d %H:%M"),
+                [
+                    Paragraph(
+                        (_text(m.body) if m.body or m.location else "(no text)")
+                        + _location(m)
+                        + _attachments(m),
+                        body,
+                    ),
+                    *_thumbnails(m, ctx.images, mm),
+                ],
+            ],
+        )
         for m in ctx.messages
+    ]
+    rows_by_time += [
+        (r.created_at, 1, [r.created_at.strftime("%Y-%m-%d %H:%M"), Paragraph(_sent_line(r), body)])
+        for r in ctx.sent
+        if r.created_at is not None
+    ]
+    timeline = [["When (UTC)", "Message"]] + [
+        row for _, _, row in sorted(rows_by_time, key=lambda item: (_naive(item[0]), item[1]))
     ]
     story.append(_grid(timeline, Table, TableStyle, colors, mm, header=True))
 
