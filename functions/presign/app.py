@@ -54,8 +54,17 @@ def console_page() -> Response[str]:
         local_gateway=local,
         cognito_domain=settings.cognito_domain,
         cognito_client_id=settings.cognito_client_id,
+        media_origin=_media_origin(),
     )
     return Response(200, "text/html; charset=utf-8", console.render(config), headers=console.headers(config))
+
+
+def _media_origin() -> str | None:
+    """The S3 origin of photo thumbnails' presigned URLs; None when no bucket is configured."""
+    try:
+        return str(deps.links.origin())
+    except RuntimeError:
+        return None
 
 
 @app.get("/summaries")

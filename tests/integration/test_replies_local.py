@@ -25,7 +25,10 @@ PATIENT = "whatsapp:+447700900123"
 @pytest.fixture(scope="module")
 def stack():
     running = LocalStack(
-        port=free_port(), queue_name=f"test.{uuid.uuid4().hex[:10]}", force_memory_queue=True, sweep_interval_s=None
+        port=free_port(),
+        queue_name=f"test.{uuid.uuid4().hex[:10]}",
+        force_memory_queue=True,
+        sweep_interval_s=None,
     ).start()
     try:
         yield running
@@ -94,7 +97,9 @@ def status_fields(sid: str, status: str, error_code: str = "") -> list[tuple[str
 @pytest.fixture(scope="module")
 def case(stack):
     first = message_sid(f"loc-{uuid.uuid4()}")
-    assert post_signed(stack.gateway.url, twilio_payload(sid=first, sender=PATIENT, body="I fell, my ankle is swollen")).ok
+    assert post_signed(
+        stack.gateway.url, twilio_payload(sid=first, sender=PATIENT, body="I fell, my ankle is swollen")
+    ).ok
     second = message_sid(f"loc-{uuid.uuid4()}")
     assert post_signed(stack.gateway.url, location_fields(second)).ok
     return wait_for_cases(stack, {first: 2}, timeout_s=60)[first]
@@ -128,11 +133,15 @@ def test_show_phone_number_reveals_it_once_audited_and_it_stays_masked_elsewhere
     assert requests.post(f"{stack.gateway.url}/summaries/{case}/phone", timeout=10).status_code == 401
 
 
-def test_a_reply_is_sent_audited_threaded_and_its_status_follows_twilios_signed_callbacks(stack, doctor, case):
+def test_a_reply_is_sent_audited_threaded_and_its_status_follows_twilios_signed_callbacks(
+    stack, doctor, case
+):
     messenger = stack.escalation.messenger
     sent_before = len(messenger.replies)
     answer = doctor.post(
-        f"{stack.gateway.url}/summaries/{case}/replies", json={"text": "Please come to the clinic at 3 pm."}, timeout=10
+        f"{stack.gateway.url}/summaries/{case}/replies",
+        json={"text": "Please come to the clinic at 3 pm."},
+        timeout=10,
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["kind"] == "reply" and answer.json()["delivery_status"] == "queued"
@@ -158,7 +167,9 @@ def test_a_reply_is_sent_audited_threaded_and_its_status_follows_twilios_signed_
 
 
 def test_a_failed_delivery_shows_twilios_error_code(stack, doctor, case):
-    answer = doctor.post(f"{stack.gateway.url}/summaries/{case}/replies", json={"text": "Second note"}, timeout=10)
+    answer = doctor.post(
+        f"{stack.gateway.url}/summaries/{case}/replies", json={"text": "Second note"}, timeout=10
+    )
     sid = stack.escalation.messenger.replies[-1]["sid"]
     assert answer.status_code == 201
     assert status_callback(stack, status_fields(sid, "failed", "63016")) == 204
@@ -186,11 +197,15 @@ def test_outside_the_24_hour_window_only_the_template_goes_or_the_reply_is_refus
     refused = doctor.post(url, json={"text": "Are you better?"}, timeout=10)
     assert refused.status_code == 409 and refused.json()["error"] == "window_closed"
     template = "HX" + "b" * 32
-    stack.doctors.settings = stack.doctors.settings.model_copy(update={"reply_template_content_sid": template})
+    stack.doctors.settings = stack.doctors.settings.model_copy(
+        update={"reply_template_content_sid": template}
+    )
     try:
         answer = doctor.post(url, json={"text": "Are you better?"}, timeout=10)
     finally:
-        stack.doctors.settings = stack.doctors.settings.model_copy(update={"reply_template_content_sid": None})
+        stack.doctors.settings = stack.doctors.settings.model_copy(
+            update={"reply_template_content_sid": None}
+        )
     assert answer.status_code == 201 and answer.json()["kind"] == "template"
     sent = stack.escalation.messenger.replies[-1]
     assert sent["content_sid"] == template and sent["body"] is None

@@ -258,7 +258,15 @@ class AuditLog(Protocol):
 
 class ReportLinks(Protocol):
     def exists(self, key: str, version_id: str | None = None) -> bool: ...
-    def presigned_get(self, key: str, version_id: str | None, filename: str, expires_s: int) -> str: ...
+    def presigned_get(
+        self,
+        key: str,
+        version_id: str | None,
+        filename: str,
+        expires_s: int,
+        content_type: str = "application/pdf",
+        inline: bool = False,
+    ) -> str: ...
 
 
 class ReportLink(BaseModel):
@@ -427,7 +435,7 @@ def thumbnail_links(links: ReportLinks | None, ttl_s: int) -> ThumbnailLink | No
         return None
 
     def link(key: str, version_id: str | None) -> str:
-        return links.presigned_get(key, version_id, key.rsplit("/", 1)[-1], ttl_s)
+        return links.presigned_get(key, version_id, key.rsplit("/", 1)[-1], ttl_s, "image/jpeg", inline=True)
 
     return link
 
