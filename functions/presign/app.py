@@ -62,9 +62,10 @@ def console_page() -> Response[str]:
 def _media_origin() -> str | None:
     """The S3 origin of photo thumbnails' presigned URLs; None when no bucket is configured."""
     try:
-        return str(deps.links.origin())
-    except RuntimeError:
+        origin = deps.links.origin
+    except (AttributeError, RuntimeError):  # no bucket configured, or a store that serves no photos
         return None
+    return str(origin())
 
 
 @app.get("/summaries")
