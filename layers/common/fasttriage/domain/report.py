@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
+from fasttriage.domain import fonts
 from fasttriage.domain.followup import OutboundRecord
 from fasttriage.domain.models import ConversationMessage, TriageSummary
 from fasttriage.domain.urgency import Urgency
@@ -100,8 +101,8 @@ def _sent_line(record: OutboundRecord) -> str:
 
 
 def _text(value: str) -> str:
-    """Patient text is data, never markup."""
-    return escape(value).replace("\n", "<br/>")
+    """Patient text is data, never markup; each run of it in a bundled font that draws it (domain.fonts)."""
+    return fonts.markup(value)
 
 
 def render_pdf(ctx: ReportContext) -> bytes:
@@ -111,7 +112,12 @@ def render_pdf(ctx: ReportContext) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    fonts.register()
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():  # every style: the bundled fonts, shaped (Arabic, Devanagari)
+        bold = getattr(style, "fontName", "").endswith("Bold")
+        style.fontName = fonts.SANS_BOLD if bold else fonts.SANS
+        style.shaping = 1
     body = styles["BodyText"]
     h2 = styles["Heading2"]
     banner_style = ParagraphStyle("banner", parent=body, textColor=colors.white, fontSize=14, leading=18)
@@ -248,7 +254,7 @@ def render_pdf(ctx: ReportContext) -> bytes:
 
     def page_number(canvas, doc) -> None:  # type: ignore[no-untyped-def]
         canvas.saveState()
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(fonts.SANS, 8)
         canvas.drawRightString(200 * mm, 10 * mm, f"Case {ctx.summary_id} v{ctx.version} - page {doc.page}")
         canvas.restoreState()
 
@@ -272,6 +278,7 @@ def _grid(rows, Table, TableStyle, colors, mm, header: bool = False):  # type: i
     widths = [35 * mm, 145 * mm] if len(rows[0]) == 2 else [55 * mm, 25 * mm, 100 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), fonts.SANS),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
         ("FONTSIZE", (0, 0), (-1, -1), 9),
@@ -279,9 +286,9 @@ def _grid(rows, Table, TableStyle, colors, mm, header: bool = False):  # type: i
     if header:
         style += [
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
-            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+            ("FONTNAME", (0, 0), (-1, 0), fonts.SANS_BOLD),
         ]
     else:
-        style.append(("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"))
+        style.append(("FONTNAME", (0, 0), (0, -1), fonts.SANS_BOLD))
     table.setStyle(TableStyle(style))
     return table
