@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -102,6 +102,11 @@ class Settings(BaseModel):
     # Worker
     worker_health_file: str = "/tmp/worker-health"  # noqa: S108 - a heartbeat file, not a secret
     follow_up_enabled: bool = False
+    transcription: Literal["off", "aws", "sidecar"] = Field(
+        default="off",
+        description="Voice notes: Amazon Transcribe (aws), sidecar files (local/tests), or off.",
+    )
+    transcribe_timeout_s: float = Field(default=90.0, gt=0, le=600)
     max_attempts: int = Field(default=5, ge=1)
 
     # Escalation (domain.escalation): pages to clinicians, re-pages until a case is acknowledged

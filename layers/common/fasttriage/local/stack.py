@@ -90,6 +90,7 @@ class LocalStack:
             "QUEUE_NAME": self.queue_name,
             "REPORTS_BUCKET": LOCAL_BUCKET,
             "STAGE": "local",
+            "TRANSCRIPTION": "sidecar",  # voice notes: a transcript stored beside the audio (<key>.txt)
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
