@@ -59,6 +59,17 @@ def console_page() -> Response[str]:
     return Response(200, "text/html; charset=utf-8", console.render(config), headers=console.headers(config))
 
 
+def _status_callback_url() -> str | None:
+    """Where Twilio posts a reply's statuses when no URL is configured: this API's own host (and stage on an
+    execute-api host), route /webhook/twilio/status (functions/webhook verifies the signature for that URL)."""
+    context = app.current_event.request_context
+    host = context.domain_name
+    if not host or context.stage == LOCAL_GATEWAY_STAGE:
+        return None
+    stage = f"/{context.stage}" if host.endswith(".amazonaws.com") else ""
+    return f"https://{host}{stage}/webhook/twilio/status"
+
+
 def _media_origin() -> str | None:
     """The S3 origin of photo thumbnails' presigned URLs; None when no bucket is configured."""
     try:
@@ -103,7 +114,7 @@ def send_reply(
 ) -> Response[str]:
     policy = replies.ReplyPolicy(
         template_sid=settings.reply_template_content_sid,
-        status_callback=settings.reply_status_callback_url,
+        status_callback=settings.reply_status_callback_url or _status_callback_url(),
         default_sender=settings.clinic_whatsapp_sender,
     )
     result = replies.send_reply(
