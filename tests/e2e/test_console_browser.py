@@ -367,6 +367,31 @@ def test_a_doctor_replies_sees_twilios_delivery_status_and_reveals_the_number_on
         "Twilio error 63016" in driver.find_element(By.CSS_SELECTOR, "#thread li.out[data-kind=reply]").text
     )
 
+    # A photo's thumbnail loads from the reports bucket through a presigned URL, which the CSP allows (img-src).
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 30, 30)).save(picture, "JPEG")
+    key = f"triage/{case}/media/{first}-0.jpg.thumb.jpg"
+    stack.s3.put_object(
+        Bucket=stack.settings.reports_bucket, Key=key, Body=picture.getvalue(), ContentType="image/jpeg"
+    )
+    photo = {
+        "index": 0,
+        "content_type": "image/jpeg",
+        "status": "stored",
+        "key": key[:-10],
+        "thumbnail_key": key,
+    }
+    stack.db["messages"].update_one({"_id": first}, {"$set": {"stored_media": [photo]}})
+    driver.find_element(By.ID, "refresh").click()
+    image = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#thread li.in img"), what="the thumbnail")
+    wait_for(lambda: driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 320,
+             what="the thumbnail to load under the CSP")  # fmt: skip
+    assert "X-Amz-Signature=" in image.get_attribute("src")
+
     driver.find_element(By.ID, "reveal-phone").click()
     number = wait_for(lambda: driver.find_element(By.ID, "phone-number"), what="the number")
     assert number.text == "+15550100777" and number.get_attribute("href") == "tel:+15550100777"
