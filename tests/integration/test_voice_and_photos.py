@@ -142,6 +142,27 @@ def test_a_spoken_emergency_is_transcribed_screened_escalated_and_marked_machine
     )
     media = detail.thread[0].media[0]
     assert media.transcript == EMERGENCY_SPEECH and media.transcript_note == "machine transcription"
+    pdf = world["s3"].get_object(Bucket=world["bucket"], Key=outcome.report_key)["Body"].read()
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert f"Voice note, machine transcription: {EMERGENCY_SPEECH}" in text
+
+
+def test_a_job_retried_after_a_crash_does_not_transcribe_the_same_voice_note_again(world):
+    voice = job(5, [("https://api.twilio.com/v/5", "audio/ogg")])
+    key = media_key(new_summary_id(voice.message.message_sid), voice.message.message_sid, 0, "audio/ogg")
+    world["fetcher"].items["https://api.twilio.com/v/5"] = (b"OggS fake opus", "audio/ogg")
+    world["store"].put(f"{key}.txt", b"my knee hurts when I walk", "text/plain")
+    first = run(world, voice)
+    world["db"]["summaries"].delete_one(
+        {"_id": first.summary_id}
+    )  # as if the worker died before saving the case
+
+    again = run(world, voice)
+
+    assert again.summary_id == first.summary_id and again.report_key
+    assert len(world["ports"].transcriber.calls) == 1
+    stored = world["ports"].repository.conversation(first.summary_id)[0].stored_media[0]
+    assert stored.transcript == "my knee hurts when I walk"
 
 
 def test_a_failed_transcription_never_blocks_the_case(world):

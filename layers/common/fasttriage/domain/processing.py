@@ -248,6 +248,7 @@ def _process(
             job, summary_id, ports.media, store, retry_transient=not last_attempt, thumbnails=True
         )
         if ports.transcriber is not None:
+            results = _keep_transcripts(results, messages, message_sid)  # a redelivery does not pay twice
             texts = [m for m in messages if m.body.strip()]
             language = conversation_assessment(texts, job.assessment).language if texts else None
             results = transcribe_voice_notes(
@@ -413,6 +414,26 @@ def _page(
         now=now,
     )
     return f"{result.status}:{result.reason}"
+
+
+def _keep_transcripts(
+    results: list[StoredMedia], messages: list[ConversationMessage], message_sid: str
+) -> list[StoredMedia]:
+    """The transcripts a previous delivery of this message already stored, carried over to the same objects."""
+    before = {
+        m.key: m
+        for message in messages
+        if message.message_sid == message_sid
+        for m in message.stored_media
+        if m.transcript_status == "done" and m.key
+    }
+    fields = ("transcript", "transcript_status", "transcript_language")
+    return [
+        item.model_copy(update={f: getattr(before[item.key], f) for f in fields})
+        if item.key in before
+        else item
+        for item in results
+    ]
 
 
 def _thumbnails(messages: list[ConversationMessage], store: ObjectStore) -> dict[str, bytes]:

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 from fasttriage.domain import fonts
 from fasttriage.domain.followup import OutboundRecord
-from fasttriage.domain.models import ConversationMessage, TriageSummary
+from fasttriage.domain.models import ConversationMessage, StoredMedia, TriageSummary
 from fasttriage.domain.urgency import Urgency
 
 BANNER_COLOURS = {
@@ -49,10 +49,19 @@ def _attachments(message: ConversationMessage) -> str:
     if message.stored_media:
         return "".join(
             f"<br/><i>attachment {m.index + 1}: {escape(m.content_type or 'file')}, "
-            f"{'stored with the case' if m.status == 'stored' else escape(m.status)}</i>"
+            f"{'stored with the case' if m.status == 'stored' else escape(m.status)}</i>" + _transcript(m)
             for m in message.stored_media
         )
     return "".join(f"<br/><i>attachment: {escape(a.content_type or 'file')}</i>" for a in message.media)
+
+
+def _transcript(item: StoredMedia) -> str:
+    """A voice note's transcript, marked as a machine transcription (or that it failed)."""
+    if item.transcript:
+        return f"<br/><b>Voice note, machine transcription:</b> {_text(item.transcript)}"
+    if item.transcript_status == "failed":
+        return "<br/><i>Voice note: the machine transcription failed; listen to the recording.</i>"
+    return ""
 
 
 def _location(message: ConversationMessage) -> str:
