@@ -164,6 +164,12 @@ def test_a_reply_is_sent_audited_threaded_and_its_status_follows_twilios_signed_
     assert reply_entry()["delivery_status"] == "delivered"
     assert status_callback(stack, status_fields(sent["sid"], "read")) == 204
     assert reply_entry()["delivery_status"] == "read"
+    assert status_callback(stack, status_fields(sent["sid"], "exploded")) == 400  # not a Twilio status
+    other_account = [
+        (k, "AC" + "9" * 32 if k == "AccountSid" else v) for k, v in status_fields(sent["sid"], "failed")
+    ]
+    assert status_callback(stack, other_account) == 400
+    assert reply_entry()["delivery_status"] == "read"
 
 
 def test_a_failed_delivery_shows_twilios_error_code(stack, doctor, case):
