@@ -61,6 +61,16 @@ class WebhookDependencies:
     def pseudonym_key(self) -> bytes:
         return self.secrets.pseudonym_key()
 
+    @cached_property
+    def deliveries(self) -> Any:
+        """MongoOutbound (domain.replies.ReplyLog.record_delivery) for Twilio's status callbacks (never on
+        the patient's message path: a failure here only delays a delivery tick in the console)."""
+        from fasttriage.adapters.outbound import MongoOutbound
+
+        timeout = self.settings.registry_timeout_ms
+        db = mongo_database(self.settings, "fasttriage-webhook", timeout_ms=timeout, socket_timeout_ms=timeout)
+        return MongoOutbound(db)
+
 
 def _mongo_patients(settings: Settings) -> PatientRegistry:
     from fasttriage.adapters.mongo import MongoPatients
@@ -86,10 +96,49 @@ class DoctorsDependencies:
     settings: Settings
     cases: Any  # MongoRepository (CaseReader)
     links: Any  # ReportStore (ReportLinks)
+    outbound: Any = None  # MongoOutbound (domain.replies.ReplyLog)
+    sender: Any = None  # TwilioMessenger (domain.replies.ReplySender)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DoctorsDependencies:
-        return cls(settings=settings, cases=_LazyMongo(settings), links=_LazyReports(settings))
+        return cls(
+            settings=settings,
+            cases=_LazyMongo(settings),
+            links=_LazyReports(settings),
+            outbound=_LazyOutbound(settings),
+            sender=_LazySender(settings),
+        )
+
+
+class _LazyOutbound:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    @cached_property
+    def _log(self) -> Any:
+        from fasttriage.adapters.outbound import MongoOutbound
+
+        return MongoOutbound(mongo_database(self._settings, "fasttriage-doctors-api"))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._log, name)
+
+
+class _LazySender:
+    """Twilio's REST client for doctors' replies, built on the first reply (reads the Twilio secret)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    @cached_property
+    def _messenger(self) -> Any:
+        from fasttriage.adapters.twilio_rest import TwilioMessenger
+
+        twilio = Secrets(self._settings).twilio()
+        return TwilioMessenger(twilio.account_sid, twilio.auth_token)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._messenger, name)
 
 
 class _LazyMongo:

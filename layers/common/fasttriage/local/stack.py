@@ -109,10 +109,12 @@ class LocalStack:
             "TWILIO_AUTH_TOKEN": LOCAL_AUTH_TOKEN,
             "PSEUDONYM_KEY": LOCAL_PSEUDONYM_KEY,
             "PUBLIC_WEBHOOK_URL": f"http://127.0.0.1:{self.port}/webhook/twilio",
+            "REPLY_STATUS_CALLBACK_URL": f"http://127.0.0.1:{self.port}/webhook/twilio/status",
             "AMQP_URL": amqp,
             "QUEUE_NAME": queue,
             "REPORTS_BUCKET": LOCAL_BUCKET,
             "STAGE": "local",
+            "TRANSCRIPTION": "sidecar",  # voice notes: a transcript stored beside the audio (<key>.txt)
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
@@ -158,6 +160,11 @@ class LocalStack:
             self, echo=self.echo_pages, sweep_interval_s=self.sweep_interval_s
         )
         self.drainer: Any = None
+        # Doctors' replies go to the same local messenger as the worker's patient messages; Twilio's status
+        # callbacks (signed, as Twilio signs them) update the same outbound log.
+        self.doctors.deps.outbound = self.runner.ports.outbound
+        self.doctors.deps.sender = self.escalation.messenger
+        self.webhook.deps.deliveries = self.runner.ports.outbound
         if self.uses_rabbitmq:
             from fasttriage.adapters.consumer import RabbitConsumer
 
