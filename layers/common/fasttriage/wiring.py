@@ -68,7 +68,9 @@ class WebhookDependencies:
         from fasttriage.adapters.outbound import MongoOutbound
 
         timeout = self.settings.registry_timeout_ms
-        db = mongo_database(self.settings, "fasttriage-webhook", timeout_ms=timeout, socket_timeout_ms=timeout)
+        db = mongo_database(
+            self.settings, "fasttriage-webhook", timeout_ms=timeout, socket_timeout_ms=timeout
+        )
         return MongoOutbound(db)
 
 

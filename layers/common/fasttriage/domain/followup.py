@@ -61,7 +61,9 @@ class OutboundRecord:
     provider_id: str | None = None  # Twilio's message SID once sent
     delivery_status: str | None = None  # from Twilio's status callback (domain.replies): sent, delivered...
     error_code: str | None = None  # Twilio's ErrorCode when the delivery failed
-    updated_at: datetime | None = None  # when the claim last changed (a 'sending' claim that old was abandoned)
+    updated_at: datetime | None = (
+        None  # when the claim last changed (a 'sending' claim that old was abandoned)
+    )
 
 
 @dataclass(frozen=True)
