@@ -64,7 +64,12 @@ def normalize(text: str) -> str:
     plain = _APOSTROPHES.sub("", "".join(chars))
     plain = _REPEATS.sub(r"\1", plain)
     plain = _SPACES.sub(" ", plain).strip()
+    plain = _FREE_OF.sub(r"no \1", plain)
     return _TEXTING.sub(lambda m: _TEXTING_WORDS.get(m.group(0), m.group(0)), _texting_context(plain))
+
+
+# "seizure free since", "pain-free": the symptom is absent; spelled as a negation the context code knows.
+_FREE_OF = re.compile(r"\b(seizure|fit|pain|symptom|attack|episode|chest pain|headache)s? free\b")
 
 
 # Texting shorthand, spelled out so the catalogue need not know it: "cnt breathe", "hes nt breathing",
@@ -149,6 +154,9 @@ _NUM = (
 _PAST = re.compile(
     rf"\b{_NUM} (?:years?|yrs?|months?|weeks?) ago\b|\blast week\b|\bla semana pasada\b|\bsemana passada\b"
     r"|\byears ago\b|\blast (?:year|month|summer|winter|spring|autumn|fall)\b|\bin (?:19|20)\d\d\b"
+    # a personal history ("with a history of anaphylaxis", "PMH: MI"); not "a 2-day history of" (this illness)
+    r"|(?<!day )(?<!days )(?<!week )(?<!weeks )(?<!hour )(?<!hours )(?<!month )(?<!short )(?<!recent )(?<!brief )"
+    r"\bhistory of\b|\bpmh\b|\bhx of\b|\bantecedentes? de\b|\bhistorico de\b"
     r"|\bas a (?:child|kid|baby|teen|teenager)\b|\bwhen (?:i|he|she) was (?:a )?(?:child|kid|baby|little"
     r"|young|teen)"
     r"|\b(?:it|this|that|all) was (?:checked|investigated|treated|fine|normal|nothing)\b"
@@ -207,6 +215,7 @@ _HYPOTHETICAL = re.compile(
     r"|\be se (?:eu|ele|ela|alguem|meu|minha|o|a|um|uma|tiver|for|acontecer)\b|\bse (?:alguem|meu|minha|um"
     r"|uma|eu tiver|ele tiver|ela tiver)\b|\bcaso (?:alguem|meu|minha|eu|ele|ela)\b"
     r"|\bcomo (?:saber|sei|reconhecer) se\b|\bem caso de\b|\bquais (?:sao )?(?:os )?(?:sinais|sintomas)\b"
+    r"|\bhow long (?:does|do|will|can|should) (?:a |an |the )?\w+ (?:last|take|go on)\b"
     r"|\bwhats? (?:is )?the difference\b|\bwhat (?:would|will|could) happen if\b|\bwhat (?:should|do|would|can) (?:i|we)"
     r" (?:say|tell|do|know) (?:if|when)\b|\b(?:cual|qual) (?:es|e) la diferencia\b|\bqual a diferenca\b"
 )
@@ -387,6 +396,7 @@ _CONTEXT_TERMS = frozenset(
         "blood_thinner",
         "diabetic",
         "withdrawal",
+        "new_drug",
         "infant",
         "child",
     }
@@ -510,7 +520,7 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     if "unresponsive" in f:
         flags["collapse_unresponsive"] = ev("unresponsive")
     elif "fainted" in f:
-        if "recovered" in f:
+        if "recovered" in f or "vasovagal_trigger" in f:
             flags["syncope_recovered"] = ev("fainted", "recovered")
         else:
             flags["collapse_unresponsive"] = ev("fainted")
