@@ -235,6 +235,8 @@ _CHRONIC = re.compile(r"\bwell controlled\b|\bbien controlad[ao]s?\b|\bbem contr
 _PRESENT = re.compile(
     r"\b(?:now|right now|currently|at the moment|still|suddenly|hes|shes|tonight|ahora|ahorita|ahora mismo|todavia|agora|ainda|otra vez|de nuevo|de novo|outra vez|"
     r"neste momento|every hour|cada hora|a cada hora|after giving birth|since giving birth|despues del parto|"
+    r"presents?|presenting|c o|complain\w*|attends|brought in|develop\w*|reports?|reporting|arrives?|comes in|"
+    r"came in|acude|consulta por|refiere|presenta|apresenta|queixa\w*|"
     r"depois do parto|is|isnt|are|arent|cant|cannot|wont|keeps|esta|estan|sigue|no puede|no responde|ta|"
     r"nao consegue|nao consigo|nao responde)\b"
 )
