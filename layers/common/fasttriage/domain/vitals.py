@@ -63,14 +63,18 @@ _GLUCOSE = re.compile(
     rf"|blood sugar|azucar|acucar|dextro|hgt|glucometer|glucometro|glicosimetro|finger ?stick|reading)"
     rf"\b{_SEP}{_COLON}{_NUMBER} ?(mmol|mg|g)?"
 )
-_GCS = re.compile(r"\b(?:gcs|glasgow(?: coma scale)?(?: score)?)\b" + _SEP + _COLON + r"(\d{1,2})\b(?! ?(?:hours?|h|min))")
+_GCS = re.compile(
+    r"\b(?:gcs|glasgow(?: coma scale)?(?: score)?)\b" + _SEP + _COLON + r"(\d{1,2})\b(?! ?(?:hours?|h|min))"
+)
 # "on 2L", "on O2", "15L NRB": supplemental oxygen (NEWS2 scores 2 points for it)
 _OXYGEN = re.compile(
     r"\bon (?:\d{1,2} ?(?:l|lpm|litres?|liters?)\b|o2\b|oxygen\b|nasal cannula|nc\b|a (?:mask|non rebreathe))"
     r"|\b\d{1,2} ?l (?:o2|oxygen|nrb|via)\b"
 )
 # "baseline SpO2 89-90%", "usual sats 88": a patient's known value, not today's
-_BASELINE = re.compile(r"\b(?:baseline|usual|usually|normally|habitual|at best|normal for (?:him|her))\W*(?:\w+ ){0,2}$")
+_BASELINE = re.compile(
+    r"\b(?:baseline|usual|usually|normally|habitual|at best|normal for (?:him|her))\W*(?:\w+ ){0,2}$"
+)
 _AGE_UNIT = (
     r"(days?|d|weeks?|wks?|wk|w|months?|mos?|mths?|m|years?|yrs?|yr|y|yo|dias|semanas|meses|anos|jours|semaines"
     r"|mois|ans|giorni|settimane|mesi|anni|tage|wochen|monate|jahre)"

@@ -1,0 +1,179 @@
+"""Issue 11, second round: sentences written for it from the guidelines in the voices the blind set is said to
+use (clinician case descriptions with the decisive sign late, forum questions, carers, voice-to-text errors,
+Spanglish), and the numbers read together (NEWS2 aggregate, qSOFA, GCS). Each round was first measured on the
+engine as it was (35/40 and 36/40 on the first try), then the catalogue was widened by concept."""
+
+from __future__ import annotations
+
+import pytest
+
+from fasttriage.domain import vitals
+from fasttriage.domain.redflags import assess, normalize
+from fasttriage.domain.urgency import Urgency
+
+E = Urgency.EMERGENCY
+
+EMERGENCIES = [
+    "A 66-year-old man presents to the emergency department with a 2-hour history of pressure-like discomfort in the upper abdomen. He has a history of hypertension and hyperlipidaemia. He is diaphoretic. BP 100/60, HR 110.",
+    "An 82-year-old woman is brought in by her son because she has become increasingly confused over the last 24 hours. She has had dysuria for 3 days. Temperature 38.6, pulse 124, respiratory rate 26, BP 92/58.",
+    "A 25-year-old woman presents with a 1-day history of fever, headache and a purpuric rash on her legs. She appears unwell.",
+    "A 4-week-old infant presents with a temperature of 38.4 and irritability.",
+    "A 30-year-old man presents with sudden onset of the worst headache of his life while lifting weights.",
+    "A 55-year-old woman with a history of atrial fibrillation presents with sudden onset of right-sided weakness and aphasia which began 45 minutes ago.",
+    "A 19-year-old man with type 1 diabetes presents with abdominal pain, vomiting and rapid deep breathing. Blood glucose 28 mmol/L.",
+    "A 45-year-old man presents with severe chest pain radiating to the back, described as tearing. Blood pressure differs between arms.",
+    "A 28-year-old woman presents with a 6-week history of amenorrhoea and sudden left iliac fossa pain. She is pale and her pulse is 120.",
+    "A 70-year-old smoker presents with haemoptysis and breathlessness. SpO2 88% on room air, RR 30.",
+    "A 35-year-old woman develops facial swelling, wheeze and hypotension within minutes of eating shellfish.",
+    "A 60-year-old man presents with acute urinary retention and severe suprapubic pain; he has not passed urine for 12 hours.",
+    "A 3-year-old child swallowed an unknown number of his grandmother's tablets.",
+    "A 17-year-old presents after taking 32 paracetamol tablets 6 hours ago.",
+    "A 40-year-old man was the unrestrained driver in a head-on collision at 50 mph. He has chest pain and is short of breath.",
+    "A 75-year-old woman on warfarin fell and hit her head; she now has a headache and has vomited.",
+    "A 50-year-old man presents with back pain, bilateral leg weakness and urinary incontinence.",
+    "A 65-year-old man with COPD presents with increasing breathlessness, drowsiness and confusion. SpO2 84%.",
+    "A 12-year-old boy presents with sudden severe scrotal pain that woke him from sleep.",
+    "A 29-year-old woman at 35 weeks gestation presents with headache, epigastric pain and blood pressure of 165/112.",
+    "A 22-year-old woman, 2 weeks postpartum, presents with fever 39.0, tachycardia 130 and offensive vaginal discharge.",
+    "A 58-year-old man with diabetes presents with fatigue and shortness of breath for 3 hours. No chest pain. He is sweaty.",
+    "A 45-year-old woman presents with sudden loss of vision in her right eye.",
+    "A 9-month-old presents with a barking cough, stridor at rest and intercostal recession.",
+    "A 34-year-old man is found unconscious at home by his partner; there is an empty bottle of methadone beside him.",
+    "A 72-year-old man presents with black tarry stools and dizziness on standing. Pulse 118, BP 94/60.",
+    "A 6-year-old with known asthma presents with severe breathlessness, unable to talk, and SpO2 90% despite salbutamol.",
+    "A 48-year-old woman presents with a sudden onset of double vision and drooping eyelid with a severe headache.",
+    "patient c/o palpitations and feeling faint, HR 180 regular, BP 85/50",
+    "elderly pt with fall, lying on floor for 12 hours, confused, T 34.8",
+    "Hi everyone, long time lurker. My mum is 78 and diabetic. Since lunch she's been saying she feels 'off', really tired, a bit sick and sweaty, and just now she said her jaw aches. No chest pain at all. Is this worth a trip to A&E or am I overreacting?",
+    "posting for my friend who doesnt speak english. her husband fell down at work from a roof maybe 5 meters and now he cant move his legs",
+    "my grandma keeps drifting in and out, she wont answer me properly and her breathing is weird and noisy",
+    "my sun swallowed a batterie from the tv remote like 10 min ago he seems ok",
+    "im a support worker, the gentleman i look after has gone very pale and clammy and is complaining of indigestion that wont shift",
+    "my wife just had a fit for the first time ever, it lasted a few minutes and now shes very confused and sleepy",
+    "help my baby is 5 weeks and has a temp of 38 and is not feeding",
+    "so my dad has been coughing for a week and now he's really breathless, confused and his lips look a bit blue, he's 81",
+    "my boyfriend is diabetic and he's acting drunk but he hasn't had anything to drink, he's sweating and shaky",
+    "my daughter is 16 and she just told me she took a whole pack of paracetamol this morning",
+    "mi esposo se cayó y se golpeó la cabeza, está tomando anticoagulantes y ahora vomita",
+    "minha mãe está com o lado do rosto caído e a fala enrolada desde agora pouco",
+    "mi papá tiene un dolor en el pecho que le llega a la espalda y al brazo, y está sudando frío",
+    "meu filho de 8 meses está com febre e muito mole, não quer mamar e está gemendo",
+    "my son was stung by a bee and his face is swelling up fast and he's wheezing",
+    "I'm 33 weeks pregnant with a bad headache that paracetamol won't touch and I'm seeing flashing lights",
+    "my husband is 55 and has had heartburn for two hours, tablets not helping, now he's breathless and sweaty",
+    "my toddler fell out of the window from upstairs",
+    "my dad suddenly cant see properly and the room is spinning and he cant walk straight",
+    "i think my friend is having an allergic reaction, her throat is closing up",
+    "she collapsed at the bus stop and isnt breathing properly",
+    "my husband's been vomiting for 2 days and now there's blood in it, loads of it",
+    "i took 40 of my antidepressants an hour ago i dont want to die anymore",
+    "my son has a really bad headache and a stiff neck and he's got a high temperature, he's 19 and at uni",
+    "my wife's waters broke at 30 weeks",
+    "ive got crushing chest pain since 20 minutes",
+    "my mom's sugar is 45 and she's not making sense",
+    "my 3 year old has had diarrhea for days and now he is really sleepy and his eyes look sunken",
+    "dad has been short of breath for a few days and now one leg is swollen and he coughed up blood",
+    "i was raped last night and im bleeding a lot",
+]
+
+
+NOT_EMERGENCIES = [
+    "A 35-year-old woman presents with a 3-day history of nasal congestion, sore throat and mild cough. Temperature 37.6. Otherwise well.",
+    "A 40-year-old man presents with chest pain that is sharp, localised and reproduced on palpation after a fall onto his side. Observations are normal.",
+    "A 25-year-old woman presents with a headache similar to her usual migraines, with nausea but no neurological symptoms.",
+    "A 6-year-old child presents with a 2-day history of ear pain and a temperature of 38.2, eating and drinking normally.",
+    "A 50-year-old man with well controlled type 2 diabetes asks about foot care.",
+    "A 30-year-old woman presents with a 2-day history of fever, dysuria and right loin pain. Obs: HR 100, BP 120/80, RR 18.",
+    "A 62-year-old man attends with a 6-month history of gradually worsening exertional breathlessness, no chest pain.",
+    "A 33-year-old woman with mild lower back pain after lifting, no neurological symptoms.",
+    "A 20-year-old man sprained his wrist playing basketball, minimal swelling, full range of movement.",
+    "should i be worried that my 4 year old sometimes stares into space for a second? she answers straight away",
+    "my husband had a heart attack 5 years ago, he is fine now, just wanted to ask about his cholesterol tablets",
+    "got hit by a car door in the car park, small bruise on my arm",
+    "is it normal to feel a bit breathless when I'm anxious? it passes in a few minutes",
+    "my mum is 70 and has a cold, runny nose and sneezing, otherwise ok",
+    "my baby had a small bump on the head from rolling off the sofa onto carpet, cried straight away and is feeding normally, 9 months old",
+    "my dad's blood sugar was 7.2 this morning, is that good?",
+    "what are the signs of a stroke? i want to know for my parents",
+    "my son coughed up a little phlegm with a streak of blood after a bad cough, he feels fine",
+    "mi hija se cayó en el parque y se raspó la rodilla, ya está jugando",
+]
+
+
+@pytest.mark.parametrize("text", EMERGENCIES)
+def test_case_descriptions_and_unfamiliar_voices_are_emergencies(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+@pytest.mark.parametrize("text", NOT_EMERGENCIES)
+def test_their_look_alikes_are_not_emergencies(text: str) -> None:
+    assessment = assess(text)
+    assert assessment.urgency_floor is not E, [(f.code, f.evidence) for f in assessment.red_flags]
+
+
+def _terms(text: str) -> dict[str, str]:
+    return vitals.findings(normalize(text))
+
+
+def test_news2_aggregate_of_seven_is_an_emergency_without_a_single_red_value() -> None:
+    # HR 112 (2) + RR 22 (2) + SpO2 94 (1) + T 38.4 (1) + SBP 104 (1) = 7: RCP NEWS2 emergency response
+    found = _terms("Obs: HR 112, RR 22, SpO2 94%, T 38.4, BP 104/68, alert.")
+    assert found["vital_emergency"] == "NEWS2 7"
+    assert assess("35F, 3 days cough. Obs: HR 112, RR 22, SpO2 94%, T 38.4, BP 104/68, alert.").is_emergency
+
+
+def test_news2_of_five_is_urgent_and_needs_three_written_observations() -> None:
+    found = _terms("Obs: HR 95, RR 21, SpO2 95%, T 38.2, BP 118/76, alert.")
+    assert found["news2_urgent"] == "NEWS2 5" and "vital_emergency" not in found
+    assert "news2_urgent" not in _terms("RR 21, HR 95")  # two observations: no aggregate
+
+
+def test_supplemental_oxygen_adds_two_news2_points() -> None:
+    assert _terms("RR 22, SpO2 94% on 2L, HR 95, T 38.2")["vital_emergency"] == "NEWS2 7"
+    assert "vital_emergency" not in _terms("RR 22, SpO2 94% on air, HR 95, T 38.2")
+
+
+def test_a_gcs_below_15_is_a_red_value_and_15_is_not() -> None:
+    assert _terms("gcs 13, on apixaban")["vital_emergency"] == "gcs 13"
+    assert "vital_emergency" not in _terms("GCS 15/15, obs stable")
+
+
+def test_qsofa_two_with_an_infection_is_sepsis() -> None:
+    flags = {f.code for f in assess("Cellulitis of the leg, RR 23, BP 98/60, HR 100").red_flags}
+    assert "sepsis_signs" in flags
+    assert "qsofa_2" not in _terms("RR 23, BP 120/80")
+
+
+def test_a_known_baseline_saturation_is_not_todays_value() -> None:
+    assert "vital_emergency" not in _terms("known COPD, baseline SpO2 89% on air, feels at his usual")
+    assert "vital_emergency" in _terms("SpO2 86% on air (baseline 92%)")
+
+
+def test_a_low_temperature_with_new_confusion_is_sepsis_in_the_old() -> None:
+    flags = {f.code for f in assess("88F off her legs today, T 35.8, HR 112, new confusion").red_flags}
+    assert "sepsis_signs" in flags
+
+
+def test_age_said_as_only_n_weeks_is_read() -> None:
+    assert _terms("la baby tiene fever de 38.5 y solo tiene 6 semanas")["infant"]
+
+
+def test_a_history_of_a_condition_is_context_but_a_presenting_complaint_is_not() -> None:
+    assert not assess(
+        "29F with a history of anaphylaxis to penicillin asks for another antibiotic"
+    ).is_emergency
+    assert assess(
+        "55F with a history of AF presents with sudden right-sided weakness and aphasia"
+    ).is_emergency
+    assert assess(
+        "48F presents with a 2-day history of left calf swelling and now pleuritic chest pain"
+    ).is_emergency
+
+
+def test_seizure_free_and_greetings_are_not_findings() -> None:
+    assert (
+        assess("Had a seizure 3 years ago, seizure-free since, requests repeat prescription").urgency_floor
+        is None
+    )
+    assert not assess("Hi everyone, I vomited once after dinner, feel fine").is_emergency
