@@ -1,7 +1,7 @@
 """Issue 11, second round: sentences written for it from the guidelines in the voices the blind set is said to
 use (clinician case descriptions with the decisive sign late, forum questions, carers, voice-to-text errors,
-Spanglish), and the numbers read together (NEWS2 aggregate, qSOFA, GCS). Each round was first measured on the
-engine as it was (35/40 and 36/40 on the first try), then the catalogue was widened by concept."""
+Spanglish, Spanish/Portuguese case notes), and the numbers read together (NEWS2 aggregate, qSOFA, GCS). Each round was first measured on the
+engine as it was (35/40, 36/40 and 36/40 on the first try), then the catalogue was widened by concept."""
 
 from __future__ import annotations
 
@@ -14,6 +14,36 @@ from fasttriage.domain.urgency import Urgency
 E = Urgency.EMERGENCY
 
 EMERGENCIES = [
+    "Mujer de 45 años que acude por cefalea súbita e intensa durante el esfuerzo, con rigidez de nuca.",
+    "Varón de 70 años, hipertenso, que presenta pérdida de fuerza en hemicuerpo izquierdo de 1 hora de evolución.",
+    "Paciente de 30 años con disnea, sibilancias y edema de labios tras tomar amoxicilina.",
+    "Niño de 4 años que ingirió una pila de botón hace una hora.",
+    "Gestante de 34 semanas con TA 170/110 y cefalea.",
+    "Paciente de 80 años con fiebre de 38.9, FR 28, TA 85/50 y confusión.",
+    "Varón de 25 años, accidente de tráfico a alta velocidad, atrapado en el vehículo.",
+    "Mujer de 65 años diabética con dolor epigástrico, náuseas y sudoración, sin dolor torácico.",
+    "Paciente de 55 años con dolor lumbar, anestesia en silla de montar y retención urinaria.",
+    "Lactante de 2 meses con pausas de apnea y cianosis.",
+    "Paciente de 72 anos com dispneia súbita, SatO2 86%, FC 130 e dor torácica pleurítica.",
+    "Criança de 5 anos com febre, rigidez de nuca e petéquias.",
+    "Homem de 40 anos, queda de 6 metros de altura, consciente, com dor abdominal.",
+    "Mulher de 28 anos, 10 dias pós-parto, com febre 39 e taquicardia 125.",
+    "Idoso de 85 anos com rebaixamento do nível de consciência, Glasgow 10.",
+    "Paciente diabético tipo 1 com glicemia de 450, vômitos e respiração de Kussmaul.",
+    "Paciente com hemorragia digestiva alta, melena e PA 80x50.",
+    "Paciente de 60 anos com retenção urinária há 12 horas e dor suprapúbica intensa.",
+    "A 40-year-old man with a known tumour of the tongue is bleeding heavily from the mouth and cannot stop it.",
+    "A 35-year-old man presents after a head injury with clear fluid dripping from his nose.",
+    "Insulin-dependent 70F gave herself her rapid-acting insulin twice by mistake before dinner.",
+    "A 50-year-old woman had a 15-minute episode of loss of speech and right-hand weakness this morning, now resolved.",
+    "A 2-year-old boy who was well yesterday now refuses to walk or stand and cries when his hip is moved, T 38.9.",
+    "A 4-year-old swallowed a coin and is now drooling and unable to swallow his saliva.",
+    "A 45-year-old alcohol-dependent man stopped drinking 36 hours ago and has had a generalised seizure.",
+    "Asthma attack, used reliever inhaler 12 times in 2 hours with no relief, can only speak in single words.",
+    "A 30-year-old woman on the combined pill presents with a swollen painful left leg and sudden breathlessness.",
+    "A 14-month-old has had a choking episode on a peanut, now coughing continuously with noisy breathing.",
+    "Patient with rapidly fluctuating level of consciousness, at times unresponsive to voice.",
+    "23-year-old with bloody diarrhoea 10 times a day, fever 38.5 and HR 115.",
     "A 66-year-old man presents to the emergency department with a 2-hour history of pressure-like discomfort in the upper abdomen. He has a history of hypertension and hyperlipidaemia. He is diaphoretic. BP 100/60, HR 110.",
     "An 82-year-old woman is brought in by her son because she has become increasingly confused over the last 24 hours. She has had dysuria for 3 days. Temperature 38.6, pulse 124, respiratory rate 26, BP 92/58.",
     "A 25-year-old woman presents with a 1-day history of fever, headache and a purpuric rash on her legs. She appears unwell.",
@@ -78,6 +108,16 @@ EMERGENCIES = [
 
 
 NOT_EMERGENCIES = [
+    "Paciente de 30 años con odinofagia y fiebre de 37.8, tolera líquidos.",
+    "Mujer de 50 años con dolor lumbar mecánico sin alteraciones esfinterianas.",
+    "Paciente de 40 anos com dor torácica que piora à palpação, sinais vitais normais.",
+    "Criança de 6 anos com febre de 38 e coriza, ativa e brincando.",
+    "A 35-year-old man with a 2-day history of loose stools, no blood, drinking well.",
+    "A 28-year-old woman asks what to do if her child ever has a febrile convulsion.",
+    "A 60-year-old with a history of TIA two years ago attends for a blood pressure check.",
+    "A 45-year-old with intermittent colicky right upper quadrant pain after fatty meals, currently pain-free.",
+    "A 33-year-old with left loin to groin colicky pain, no fever, obs normal.",
+    "A 70-year-old woman with a painful swollen right calf for 3 days, no breathlessness.",
     "A 35-year-old woman presents with a 3-day history of nasal congestion, sore throat and mild cough. Temperature 37.6. Otherwise well.",
     "A 40-year-old man presents with chest pain that is sharp, localised and reproduced on palpation after a fall onto his side. Observations are normal.",
     "A 25-year-old woman presents with a headache similar to her usual migraines, with nausea but no neurological symptoms.",

@@ -235,10 +235,17 @@ _CHRONIC = re.compile(r"\bwell controlled\b|\bbien controlad[ao]s?\b|\bbem contr
 _PRESENT = re.compile(
     r"\b(?:now|right now|currently|at the moment|still|suddenly|hes|shes|tonight|ahora|ahorita|ahora mismo|todavia|agora|ainda|otra vez|de nuevo|de novo|outra vez|"
     r"neste momento|every hour|cada hora|a cada hora|after giving birth|since giving birth|despues del parto|"
-    r"presents?|presenting|c o|complain\w*|attends|brought in|develop\w*|reports?|reporting|arrives?|comes in|"
-    r"came in|acude|consulta por|refiere|presenta|apresenta|queixa\w*|"
     r"depois do parto|is|isnt|are|arent|cant|cannot|wont|keeps|esta|estan|sigue|no puede|no responde|ta|"
     r"nao consegue|nao consigo|nao responde)\b"
+)
+
+
+# A case description's presenting verb: what comes after it is the present problem, even when a history told
+# before it is in the past ("with a history of AF presents with sudden weakness"; "a TIA two years ago,
+# attends for a blood pressure check").
+_PRESENTING = re.compile(
+    r"\b(?:presents?|presenting|c o|complain\w*|attends|brought in|develop\w*|reports?|reporting|arrives?"
+    r"|comes in|came in|acude|consulta por|refiere|presenta|apresenta|queixa\w*)\b"
 )
 
 
@@ -374,16 +381,26 @@ def _findings(clauses: list[str], languages: tuple[Language, ...]) -> dict[str, 
     # language's cue words plus "no" (in Portuguese "no" is "in the", but a finding's own phrase starts
     # before it: "dor no peito").
     negation_language = languages[0] if len(languages) == 1 else Language.EN
-    for clause in clauses:
-        reason = _suppression(clause)
-        if reason == "past" and "," in clause:
-            # "had a c section a week ago, temp 39": only the comma-separated parts naming the past are
-            # about the past
-            for part in clause.split(","):
-                _collect(part.strip(), "past" if _PAST.search(part) else None, negation_language, found)
+    for whole in clauses:
+        presenting = _PRESENTING.search(whole)
+        if presenting and presenting.start() > 0 and _PAST.search(whole, 0, presenting.start()):
+            parts = [whole[: presenting.start()].strip(), whole[presenting.start() :]]
         else:
-            _collect(clause, reason, negation_language, found)
+            parts = [whole]
+        for clause in parts:
+            _clause_findings(clause, negation_language, found)
     return found
+
+
+def _clause_findings(clause: str, negation_language: Language, found: dict[str, _Finding]) -> None:
+    reason = _suppression(clause)
+    if reason == "past" and "," in clause:
+        # "had a c section a week ago, temp 39": only the comma-separated parts naming the past are
+        # about the past
+        for part in clause.split(","):
+            _collect(part.strip(), "past" if _PAST.search(part) else None, negation_language, found)
+    else:
+        _collect(clause, reason, negation_language, found)
 
 
 # Context that stays true when told in the past tense ("operated on last week", "gave birth 3 weeks ago").
