@@ -1,7 +1,7 @@
 """Issue 11, second round: sentences written for it from the guidelines in the voices the blind set is said to
 use (clinician case descriptions with the decisive sign late, forum questions, carers, voice-to-text errors,
 Spanglish, Spanish/Portuguese case notes), and the numbers read together (NEWS2 aggregate, qSOFA, GCS). Each round was first measured on the
-engine as it was (35/40, 36/40 and 36/40 on the first try), then the catalogue was widened by concept."""
+engine as it was (35/40, 36/40, 36/40 and 35/40 on the first try), then the catalogue was widened by concept."""
 
 from __future__ import annotations
 
@@ -14,6 +14,36 @@ from fasttriage.domain.urgency import Urgency
 E = Urgency.EMERGENCY
 
 EMERGENCIES = [
+    "I look after my husband who has Parkinson's. Tonight he choked on his dinner, coughed a lot, and now he's breathing fast with a temperature and he seems very drowsy.",
+    "A 67-year-old man with known ischaemic heart disease presents with 30 minutes of central chest heaviness at rest, not relieved by two sprays of GTN.",
+    "Obs on arrival: RR 32, SpO2 85% on 15L, HR 140, BP 78/40, T 39.6, responds to pain only.",
+    "A 70-year-old woman on apixaban presents after a fall with a large, expanding swelling of the thigh and BP 88/50.",
+    "new mum here, baby is 2 weeks old and I noticed her lips went dusky blue while feeding and she went limp for a few seconds",
+    "my brother is epileptic and has been fitting on and off for 20 minutes and isn't coming round in between",
+    "Voice message transcription: my dad collapse in the kitchen he is breathing but not answering me at all",
+    "Hello doctor sorry to trouble you, my mother in law (72) has had a terrible headache since this morning that came on like a thunderclap and she keeps being sick",
+    "my son (6) has been vomiting all day and now he's got a bad tummy pain on the right and won't let me touch it, he's burning up and really pale",
+    "I'm 6 weeks pregnant, really bad pain on my left side, and I feel like I'm going to pass out",
+    "Diabetic patient, on insulin, BM 'LO' on the meter, sweaty and confused.",
+    "A 19-year-old man presents with severe left testicular pain of 3 hours duration with nausea.",
+    "42M, RTC pedestrian vs car at 40 mph, GCS 12, obvious deformity of the left femur.",
+    "Patient is a 56-year-old woman who c/o sudden onset breathlessness 2 weeks after a hip replacement. HR 122, SpO2 90%.",
+    "my nephew got his hand crushed in a press at work and it's bleeding loads and his fingers are white",
+    "Should I be worried? my 15 year old has been really low and today she sent me a goodbye message and now she won't answer her phone",
+    "la señora que cuido tiene 90 años y hoy está muy adormilada, casi no responde y tiene fiebre",
+    "mi bebé de 3 semanas tiene 38.2 de temperatura",
+    "minha esposa está grávida de 36 semanas, está com muita dor de cabeça e a visão embaçada, a pressão deu 16 por 11",
+    "meu pai é diabético e está confuso, suando muito e tremendo, a glicose deu 40",
+    "my son got into the cupboard and drank some dishwasher liquid, he's coughing and drooling",
+    "found my flatmate on the floor with an empty bottle of vodka and pills everywhere, he's breathing really slowly",
+    "A 60-year-old man with a history of alcohol excess presents with vomiting large amounts of bright red blood.",
+    "My dad is 68, he had a mini stroke last month, and this evening his left arm went weak again for 10 minutes",
+    "Elderly patient presents with new atrial fibrillation, rate 150, BP 85/55, feeling faint.",
+    "A 30-year-old woman with asthma presents with a silent chest, cyanosis and exhaustion.",
+    "Child of 18 months, had a fever fit lasting 15 minutes, still drowsy an hour later.",
+    "Hi, my wife is 38 weeks pregnant and bleeding bright red blood quite heavily, no pain",
+    "bit of a silly question maybe but my husband has been breathless for a few days and tonight he can't lie flat and he's coughing pink frothy stuff",
+    "7 year old type 1 diabetic, ketones 3.8, vomiting, tummy ache",
     "Mujer de 45 años que acude por cefalea súbita e intensa durante el esfuerzo, con rigidez de nuca.",
     "Varón de 70 años, hipertenso, que presenta pérdida de fuerza en hemicuerpo izquierdo de 1 hora de evolución.",
     "Paciente de 30 años con disnea, sibilancias y edema de labios tras tomar amoxicilina.",
@@ -108,6 +138,16 @@ EMERGENCIES = [
 
 
 NOT_EMERGENCIES = [
+    "I'm 30 and had some chest tightness after a heavy gym session yesterday, fine when resting, hurts when I stretch",
+    "my baby (4 months) has had a cough and snotty nose for 2 days, feeding well, no temperature",
+    "A 70-year-old man attends for review of his stable COPD. SpO2 93% on air, RR 18, HR 80, at his baseline.",
+    "my mum fell on her bum at the shops, no head injury, she's a bit sore but walking fine",
+    "ive had loose stools for a day after a curry, no blood, drinking fine",
+    "Can a panic attack make your hands tingle? Happened to me earlier, fine now",
+    "my blood pressure was 150/95 at the pharmacy today, I feel fine",
+    "A 28-year-old woman at 12 weeks pregnant attends for booking, no bleeding or pain.",
+    "my son (10) bumped his head at school, no knock out, no vomiting, he's fine, should I worry?",
+    "my husband has type 2 diabetes and his sugar was 11 after a big meal, he feels fine",
     "Paciente de 30 años con odinofagia y fiebre de 37.8, tolera líquidos.",
     "Mujer de 50 años con dolor lumbar mecánico sin alteraciones esfinterianas.",
     "Paciente de 40 anos com dor torácica que piora à palpação, sinais vitais normais.",
