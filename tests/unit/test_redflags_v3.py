@@ -1,7 +1,8 @@
 """Issue 11, second round: sentences written for it from the guidelines in the voices the blind set is said to
 use (clinician case descriptions with the decisive sign late, forum questions, carers, voice-to-text errors,
 Spanglish, Spanish/Portuguese case notes), and the numbers read together (NEWS2 aggregate, qSOFA, GCS). Each round was first measured on the
-engine as it was (35/40, 36/40, 36/40 and 35/40 on the first try), then the catalogue was widened by concept."""
+engine as it was (35/40, 36/40, 36/40 and 35/40 on the first try; a round of 40 look-alikes
+only: 4 called emergencies on the first try), then the catalogue was widened by concept."""
 
 from __future__ import annotations
 
@@ -138,6 +139,45 @@ EMERGENCIES = [
 
 
 NOT_EMERGENCIES = [
+    "my chest feels a bit tight when i've got a cold and cough, no other symptoms, im 35",
+    "had a minor bump in traffic, someone tapped my bumper at a red light, neck slightly stiff next day",
+    "is it a seizure if my toddler's arms jerk when he's falling asleep? he's fine otherwise",
+    "my mum (70) gets a bit breathless climbing two flights of stairs, has done for years",
+    "I feel sweaty and a bit sick after my run today, fine after a drink of water",
+    "my dad's diabetic and felt shaky before lunch, had a biscuit and was fine in 5 minutes, sugar 5.5 after",
+    "sore throat and a temperature of 38.5 for 2 days, swallowing ok, 25 years old",
+    "my 3 year old had a temperature of 38.7 last night, calpol brought it down, she's playing now",
+    "I've got indigestion after a big curry, had a gaviscon and it's easing, I'm 28",
+    "my wife fainted in a hot church, came round straight away and is fine now",
+    "Does a headache with a cold mean meningitis? I have a blocked nose and mild headache, no rash or stiff neck",
+    "A 45-year-old man presents with a 2-week history of intermittent heartburn, worse lying down, no weight loss, obs normal.",
+    "A 33-year-old woman presents with palpitations lasting seconds when she drinks coffee. ECG normal, HR 78.",
+    "A 68-year-old man with COPD, at his baseline, SpO2 90% on air, attends to discuss inhaler technique.",
+    "My grandad has dementia and gets confused in the evenings, same as always, no change",
+    "my son swallowed a small piece of chewing gum, is that ok?",
+    "my period is 5 days late and I have mild cramps like period pain, negative test",
+    "my husband had a TIA 3 years ago and takes clopidogrel, can he have ibuprofen?",
+    "I cut my finger chopping onions, stopped bleeding with a plaster",
+    "baby is 8 months and has a temp of 37.8 after teething, feeding and smiling",
+    "I banged my knee on the table, it's bruised and purple but I can walk fine",
+    "A 50-year-old man with a history of heart attack 10 years ago presents for his annual review, no chest pain or breathlessness.",
+    "my husband is diabetic and his feet tingle sometimes, been like that for months",
+    "Obs: HR 88, RR 18, SpO2 97%, T 37.4, BP 132/84. Patient presents with mild lower back pain after lifting.",
+    "hi doc, my 2 year old fell off the sofa onto the rug, cried immediately, no vomiting, playing normally",
+    "mi hijo tiene tos y mocos desde hace 3 días, sin fiebre, come bien",
+    "tengo un poco de dolor en el pecho cuando respiro hondo desde que me dio gripe, tengo 30 años",
+    "minha filha de 4 anos teve febre de 38 ontem, hoje está brincando e comendo bem",
+    "tive uma dor no peito rápida ontem depois de levantar peso, hoje estou bem",
+    "should i worry about a mole that's got a bit darker?",
+    "my partner has been stressed and not sleeping, no thoughts of self harm, just wants to talk to someone",
+    "I took two ibuprofen and two paracetamol together, is that safe?",
+    "my dad is 75 and bruises easily on his warfarin, a small bruise on his arm, no bleeding",
+    "what does it mean if a baby's soft spot is a bit sunken? mine looks normal, just asking",
+    "I've had a cough for 3 weeks, bit of clear phlegm, no blood, no fever, otherwise well",
+    "my son has a nosebleed that stopped after 10 minutes pinching",
+    "my grandma has been a bit more tired than usual this week, eating and drinking ok, no other symptoms",
+    "i think i pulled a muscle in my back at the gym, can move fine",
+    "my wife is 20 weeks pregnant and had a small amount of spotting after sex, no pain, feels fine",
     "I'm 30 and had some chest tightness after a heavy gym session yesterday, fine when resting, hurts when I stretch",
     "my baby (4 months) has had a cough and snotty nose for 2 days, feeding well, no temperature",
     "A 70-year-old man attends for review of his stable COPD. SpO2 93% on air, RR 18, HR 80, at his baseline.",

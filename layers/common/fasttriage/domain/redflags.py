@@ -216,6 +216,8 @@ _HYPOTHETICAL = re.compile(
     r"|uma|eu tiver|ele tiver|ela tiver)\b|\bcaso (?:alguem|meu|minha|eu|ele|ela)\b"
     r"|\bcomo (?:saber|sei|reconhecer) se\b|\bem caso de\b|\bquais (?:sao )?(?:os )?(?:sinais|sintomas)\b"
     r"|\bhow long (?:does|do|will|can|should) (?:a |an |the )?\w+ (?:last|take|go on)\b"
+    r"|\bdoes (?:\w+ ){1,6}mean (?:\w+ )?(?:i have|its|it is|i might have|meningitis|a stroke|a heart attack|sepsis|cancer)\b"
+    r"|\b(?:is|are|could) (?:\w+ ){0,4}(?:a sign|signs) of\b"
     r"|\bwhats? (?:is )?the difference\b|\bwhat (?:would|will|could) happen if\b|\bwhat (?:should|do|would|can) (?:i|we)"
     r" (?:say|tell|do|know) (?:if|when)\b|\b(?:cual|qual) (?:es|e) la diferencia\b|\bqual a diferenca\b"
 )
