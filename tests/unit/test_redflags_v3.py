@@ -1,7 +1,7 @@
 """Issue 11, second round: sentences written for it from the guidelines in the voices the blind set is said to
 use (clinician case descriptions with the decisive sign late, forum questions, carers, voice-to-text errors,
 Spanglish, Spanish/Portuguese case notes), and the numbers read together (NEWS2 aggregate, qSOFA, GCS). Each round was first measured on the
-engine as it was (35/40, 36/40, 36/40 and 35/40 on the first try; a round of 40 look-alikes
+engine as it was (35/40, 36/40, 36/40, 35/40 and 35/40 on the first try; a round of 40 look-alikes
 only: 4 called emergencies on the first try), then the catalogue was widened by concept."""
 
 from __future__ import annotations
@@ -15,6 +15,32 @@ from fasttriage.domain.urgency import Urgency
 E = Urgency.EMERGENCY
 
 EMERGENCIES = [
+    "History: 74-year-old retired teacher, lives alone, independent. PMH hypertension, osteoarthritis, hypothyroidism. Medications amlodipine, levothyroxine. Her neighbour found her this morning; she had been unable to get up from the floor overnight. She is now confused and her urine is dark brown. Obs: HR 118, BP 96/58, T 35.6.",
+    "A 38-year-old woman, G2P1, 39 weeks, in labour at home with the midwife. Following delivery of the baby she has continued to bleed heavily, estimated blood loss 1200 ml, and is becoming pale and drowsy.",
+    "A 52-year-old man is seen in clinic for review of his diabetes. While waiting he complains of a crushing central chest pain and becomes grey and sweaty.",
+    "An 8-year-old girl with a known nut allergy is at a birthday party. After eating cake she develops an itchy throat, then a barking cough and hoarse voice. She used her EpiPen 5 minutes ago.",
+    "A 63-year-old man with a background of prostate cancer presents with 3 days of progressive leg weakness and new urinary retention. He has thoracic back pain.",
+    "A 26-year-old man is brought in by friends after taking an unknown quantity of ecstasy at a club. He is agitated, sweating profusely, T 40.3, HR 150.",
+    "A 45-year-old woman presents with 2 days of headache. This morning she developed sudden severe worsening of the headache with neck stiffness and vomiting.",
+    "A 5-year-old is brought in with 2 days of fever. Mum reports he has become increasingly sleepy and has a rash on his trunk which does not fade with pressure.",
+    "A 71-year-old man presents with a painful, pale and cold right leg which began suddenly 2 hours ago. He has atrial fibrillation.",
+    "A 30-year-old woman, 5 days after a laparoscopic appendicectomy, presents with increasing abdominal pain, fever 38.9, HR 125 and BP 95/60.",
+    "An 80-year-old with dementia is brought from a care home with reduced oral intake, lethargy and a sodium result of 118 from yesterday's bloods; today she had a seizure.",
+    "19-year-old student, 36 hours of feeling unwell, vomiting, headache and muscle aches. Now has cold hands and feet, leg pain and a few purple spots on her arms.",
+    "Man in his 50s, construction worker, caught between a reversing truck and a wall. Complaining of pelvic pain, unable to stand.",
+    "A 34-year-old woman at 28 weeks gestation reports a sudden gush of fluid from the vagina an hour ago.",
+    "The patient is a 58-year-old woman with breast cancer and known bone metastases who presents with new weakness in both legs and a band-like pain around the chest.",
+    "A 41-year-old man with a history of depression is brought in by police after being found on a bridge saying he wanted to jump.",
+    "An 85-year-old man on warfarin for AF presents with a nosebleed that has not stopped for 2 hours despite pressure.",
+    "A 67-year-old woman with known COPD presents with increased breathlessness, RR 34, SpO2 82% on air, and she is unable to complete sentences.",
+    "A 16-year-old girl presents to her GP with 3 weeks of weight loss, thirst and polyuria. Today she is vomiting and breathing deeply. Capillary glucose 32.",
+    "A 60-year-old man presents with melaena for 2 days and a syncopal episode at home this morning.",
+    "me desperté con un dolor muy fuerte en el pecho que se va a la mandíbula, sudando y con náuseas, tengo 62 años",
+    "meu marido tomou veneno de rato, está vomitando",
+    "mi niña de 2 años se tragó un imán pequeño y una pila de botón",
+    "a mi abuelo se le durmió la mitad del cuerpo de repente y no puede hablar bien",
+    "estou com 34 semanas e o bebê parou de mexer desde ontem",
+    "mi hermano se cortó con una sierra y le sale mucha sangre a chorros",
     "I look after my husband who has Parkinson's. Tonight he choked on his dinner, coughed a lot, and now he's breathing fast with a temperature and he seems very drowsy.",
     "A 67-year-old man with known ischaemic heart disease presents with 30 minutes of central chest heaviness at rest, not relieved by two sprays of GTN.",
     "Obs on arrival: RR 32, SpO2 85% on 15L, HR 140, BP 78/40, T 39.6, responds to pain only.",
@@ -139,6 +165,20 @@ EMERGENCIES = [
 
 
 NOT_EMERGENCIES = [
+    "A 35-year-old woman presents with a 3-day history of a red, hot, swollen area on her forearm after a cat scratch. Temperature 37.9, obs otherwise normal.",
+    "A 27-year-old man presents with right-sided loin pain radiating to the groin, haematuria, and no fever.",
+    "A 55-year-old man presents with a 3-month history of intermittent heartburn. No dysphagia, weight loss or vomiting. Observations normal.",
+    "A 42-year-old woman presents with a 2-day history of a frontal headache with blocked nose and facial pain on bending forward. Temperature 37.5.",
+    "A 30-year-old man presents after a low-speed cycling fall onto grass, grazes to both hands, no head injury, walking normally.",
+    "A 67-year-old woman with stable atrial fibrillation on apixaban attends for her annual review. HR 76 irregular, BP 128/76.",
+    "A 24-year-old woman presents with 2 days of vaginal discharge and itch, not pregnant, no abdominal pain.",
+    "A 4-year-old presents with a 1-day history of a barking cough, no stridor at rest, playing and drinking.",
+    "A 70-year-old man with Parkinson's disease attends for medication review; chronic mild tremor and constipation, no new symptoms.",
+    "A 50-year-old woman with known hypothyroidism asks for her thyroid blood test results, she feels well.",
+    "tengo 25 años y me duele el pecho cuando aprieto el esternón después del gimnasio",
+    "meu filho bateu a cabeça de leve no armário, não desmaiou, não vomitou e está brincando",
+    "mi mamá tiene la presión en 140/90, se siente bien, ¿le cambio la pastilla?",
+    "estou grávida de 10 semanas e com um pouco de enjoo de manhã",
     "my chest feels a bit tight when i've got a cold and cough, no other symptoms, im 35",
     "had a minor bump in traffic, someone tapped my bumper at a red light, neck slightly stiff next day",
     "is it a seizure if my toddler's arms jerk when he's falling asleep? he's fine otherwise",
