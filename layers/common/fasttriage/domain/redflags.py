@@ -155,8 +155,9 @@ _PAST = re.compile(
     rf"\b{_NUM} (?:years?|yrs?|months?|weeks?) ago\b|\blast week\b|\bla semana pasada\b|\bsemana passada\b"
     r"|\byears ago\b|\blast (?:year|month|summer|winter|spring|autumn|fall)\b|\bin (?:19|20)\d\d\b"
     # a personal history ("with a history of anaphylaxis", "PMH: MI"); not "a 2-day history of" (this illness)
-    r"|(?<!day )(?<!days )(?<!week )(?<!weeks )(?<!hour )(?<!hours )(?<!month )(?<!short )(?<!recent )(?<!brief )"
-    r"\bhistory of\b|\bpmh\b|\bhx of\b|\bantecedentes? de\b|\bhistorico de\b"
+    r"|\bhistory of\b(?<!day history of)(?<!days history of)(?<!week history of)(?<!weeks history of)"
+    r"(?<!hour history of)(?<!hours history of)(?<!month history of)(?<!short history of)(?<!recent history of)"
+    r"(?<!brief history of)|\bpmh\b|\bhx of\b|\bantecedentes? de\b|\bhistorico de\b"
     r"|\bas a (?:child|kid|baby|teen|teenager)\b|\bwhen (?:i|he|she) was (?:a )?(?:child|kid|baby|little"
     r"|young|teen)"
     r"|\b(?:it|this|that|all) was (?:checked|investigated|treated|fine|normal|nothing)\b"
