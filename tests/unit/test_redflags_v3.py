@@ -1,7 +1,7 @@
 """Issue 11, second round: sentences written for it from the guidelines in the voices the blind set is said to
 use (clinician case descriptions with the decisive sign late, forum questions, carers, voice-to-text errors,
 Spanglish, Spanish/Portuguese case notes), and the numbers read together (NEWS2 aggregate, qSOFA, GCS). Each round was first measured on the
-engine as it was (35/40, 36/40, 36/40, 35/40 and 35/40 on the first try; a round of 40 look-alikes
+engine as it was (35/40, 36/40, 36/40, 35/40, 35/40 and 25/30 on the first try; a round of 40 look-alikes
 only: 4 called emergencies on the first try), then the catalogue was widened by concept."""
 
 from __future__ import annotations
@@ -15,6 +15,26 @@ from fasttriage.domain.urgency import Urgency
 E = Urgency.EMERGENCY
 
 EMERGENCIES = [
+    "hola doctor, perdón la molestia, mi mamá tiene 70 años y desde hace rato dice que le duele la boca del estómago, está pálida y sudando frío, ella dice que es gastritis pero nunca la había visto así",
+    "buenas, mi hijo de 10 meses tiene fiebre desde ayer y hoy está muy decaído, casi no llora y tiene la mollera hundida",
+    "mi esposo es diabético y está todo sudado, temblando y no me contesta bien, el aparato marca 38",
+    "doctora mi papá se cayó de la escalera, como 3 metros, y se pegó en la cabeza, está vomitando",
+    "hola, a mi hermana le dio una convulsión y no despierta desde hace 10 minutos",
+    "tengo 8 meses de embarazo y se me hinchó mucho la cara y las manos de repente, me duele la cabeza y veo lucecitas",
+    "olá, minha mãe de 80 anos está muito sonolenta hoje, não come, está com febre e falando coisas sem sentido",
+    "meu bebê de 1 mês está com a respiração muito rápida e fazendo barulho pra respirar, as costelas afundam",
+    "doutor, meu irmão levou uma facada na barriga e está sangrando muito",
+    "meu pai está com uma dor muito forte nas costas que começou de repente e desmaiou, ele tem aneurisma",
+    "mi hijo comio mani y ahora tiene la boca hinchada y le cuesta respirar",
+    "mi abuela esta con la boca chueca y no puede mover el brazo desde hace media hora",
+    "ma fille de 2 ans a avalé une pile bouton",
+    "mon mari a une douleur dans la poitrine qui va dans le bras gauche, il transpire beaucoup",
+    "mein Vater ist bewusstlos und atmet kaum",
+    "mio figlio ha la febbre alta e delle macchie viola che non scompaiono",
+    "mi suegro se desmayó en el baño, está pálido y frío y respira raro",
+    "minha filha tomou uma cartela inteira de remédio de pressão da avó",
+    "tengo diabetes tipo 1, llevo vomitando toda la noche, me falta el aire y la glucosa marca HI",
+    "minha esposa teve bebê há 10 dias e está com falta de ar e dor no peito do nada",
     "History: 74-year-old retired teacher, lives alone, independent. PMH hypertension, osteoarthritis, hypothyroidism. Medications amlodipine, levothyroxine. Her neighbour found her this morning; she had been unable to get up from the floor overnight. She is now confused and her urine is dark brown. Obs: HR 118, BP 96/58, T 35.6.",
     "A 38-year-old woman, G2P1, 39 weeks, in labour at home with the midwife. Following delivery of the baby she has continued to bleed heavily, estimated blood loss 1200 ml, and is becoming pale and drowsy.",
     "A 52-year-old man is seen in clinic for review of his diabetes. While waiting he complains of a crushing central chest pain and becomes grey and sweaty.",
@@ -165,6 +185,16 @@ EMERGENCIES = [
 
 
 NOT_EMERGENCIES = [
+    "hola, mi hijo de 3 años tiene mocos y tos pero juega normal y come bien, sin fiebre",
+    "buenas, me duele la cabeza como siempre cuando no duermo bien, tomé paracetamol y se me pasó",
+    "olá, tenho 40 anos e sinto uma queimação no estômago depois de comer feijoada, passa com antiácido",
+    "meu filho caiu de bicicleta e ralou o joelho, já limpei e está tudo bem",
+    "mi papá tiene el azúcar en 150 después de comer, se siente bien",
+    "ma fille a un petit rhume, pas de fièvre, elle mange bien",
+    "mi bebé de 6 meses tiene 37.9 después de la vacuna, está contento y toma pecho",
+    "tive uma crise de ansiedade com falta de ar que passou em 10 minutos, já tive outras vezes",
+    "mi mamá se pegó en el dedo del pie con la mesa y se le puso morado, camina bien",
+    "minha avó tem pressão alta controlada e quer saber se pode tomar café",
     "A 35-year-old woman presents with a 3-day history of a red, hot, swollen area on her forearm after a cat scratch. Temperature 37.9, obs otherwise normal.",
     "A 27-year-old man presents with right-sided loin pain radiating to the groin, haematuria, and no fever.",
     "A 55-year-old man presents with a 3-month history of intermittent heartburn. No dysphagia, weight loss or vomiting. Observations normal.",
