@@ -191,3 +191,14 @@ def test_holdout_v2_stays_at_or_above_the_goal() -> None:
     assert report.emergency_recall >= 0.90
     assert report.group_recall("register:clinical") >= 0.80
     assert report.false_emergency_rate <= 0.10
+
+
+def test_tuning_v3_stays_at_its_goal() -> None:
+    # tuning_v3 (written for the second round of issue 11 before its rules): the rules were tuned on it, so
+    # it is held at the goal of the blind set and the tuning sets' false-emergency bound, not at a figure.
+    report = evaluate_set("tuning_v3")
+
+    assert report.emergency_recall >= 0.90
+    assert report.group_recall("register:clinical") >= 0.80
+    assert report.group_recall("register:lay") >= 0.80
+    assert report.false_emergency_rate <= 0.05

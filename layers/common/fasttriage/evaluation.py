@@ -1,13 +1,13 @@
 """How well the red-flag engine does on the written vignettes.
 
-    python -m fasttriage.evaluation [--set tuning|holdout|tuning_v2|holdout_v2|all] [--dir tests/vignettes]
+    python -m fasttriage.evaluation [--set tuning|holdout|tuning_v2|holdout_v2|tuning_v3|holdout_v3|all] [--dir tests/vignettes]
 
 Prints, per set: emergency recall (overall, per category, per language, per register), false-emergency rate,
 urgent recall, counts, and the misses and false alarms by id (id, expected/actual and the flag codes only,
 never the text); for a tuning set, the 20 hardest misses first. Exits 1 when a holdout set misses its
-targets (holdout: emergency recall >= 0.98 and false-emergency rate <= 0.05; holdout_v2: >= 0.90 overall,
->= 0.80 on the clinical register, <= 0.10), 2 on unreadable vignette files. A set whose file is absent is
-skipped with a note (holdout_v2 is written by another hand and may not exist yet).
+targets (holdout: emergency recall >= 0.98 and false-emergency rate <= 0.05; holdout_v2 and holdout_v3:
+>= 0.90 overall, >= 0.80 on the clinical register, <= 0.10), 2 on unreadable vignette files. A set whose file
+is absent is skipped with a note (the v2/v3 holdouts are written by another hand and may not exist yet).
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ TARGETS: dict[str, Targets] = {
     "holdout": Targets(EMERGENCY_RECALL_TARGET, FALSE_EMERGENCY_RATE_TARGET),
     "tuning_v2": Targets(0.90, 0.10, 0.80),
     "holdout_v2": Targets(0.90, 0.10, 0.80),
+    "tuning_v3": Targets(0.90, 0.05, 0.80),
+    "holdout_v3": Targets(0.90, 0.10, 0.80),
 }
 SETS = tuple(TARGETS)
 HARDEST = 20

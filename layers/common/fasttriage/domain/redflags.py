@@ -64,7 +64,12 @@ def normalize(text: str) -> str:
     plain = _APOSTROPHES.sub("", "".join(chars))
     plain = _REPEATS.sub(r"\1", plain)
     plain = _SPACES.sub(" ", plain).strip()
+    plain = _FREE_OF.sub(r"no \1", plain)
     return _TEXTING.sub(lambda m: _TEXTING_WORDS.get(m.group(0), m.group(0)), _texting_context(plain))
+
+
+# "seizure free since", "pain-free": the symptom is absent; spelled as a negation the context code knows.
+_FREE_OF = re.compile(r"\b(seizure|fit|pain|symptom|attack|episode|chest pain|headache)s? free\b")
 
 
 # Texting shorthand, spelled out so the catalogue need not know it: "cnt breathe", "hes nt breathing",
@@ -149,6 +154,10 @@ _NUM = (
 _PAST = re.compile(
     rf"\b{_NUM} (?:years?|yrs?|months?|weeks?) ago\b|\blast week\b|\bla semana pasada\b|\bsemana passada\b"
     r"|\byears ago\b|\blast (?:year|month|summer|winter|spring|autumn|fall)\b|\bin (?:19|20)\d\d\b"
+    # a personal history ("with a history of anaphylaxis", "PMH: MI"); not "a 2-day history of" (this illness)
+    r"|\bhistory of\b(?<!day history of)(?<!days history of)(?<!week history of)(?<!weeks history of)"
+    r"(?<!hour history of)(?<!hours history of)(?<!month history of)(?<!short history of)(?<!recent history of)"
+    r"(?<!brief history of)|\bpmh\b|\bhx of\b|\bantecedentes? de\b|\bhistorico de\b"
     r"|\bas a (?:child|kid|baby|teen|teenager)\b|\bwhen (?:i|he|she) was (?:a )?(?:child|kid|baby|little"
     r"|young|teen)"
     r"|\b(?:it|this|that|all) was (?:checked|investigated|treated|fine|normal|nothing)\b"
@@ -207,6 +216,9 @@ _HYPOTHETICAL = re.compile(
     r"|\be se (?:eu|ele|ela|alguem|meu|minha|o|a|um|uma|tiver|for|acontecer)\b|\bse (?:alguem|meu|minha|um"
     r"|uma|eu tiver|ele tiver|ela tiver)\b|\bcaso (?:alguem|meu|minha|eu|ele|ela)\b"
     r"|\bcomo (?:saber|sei|reconhecer) se\b|\bem caso de\b|\bquais (?:sao )?(?:os )?(?:sinais|sintomas)\b"
+    r"|\bhow long (?:does|do|will|can|should) (?:a |an |the )?\w+ (?:last|take|go on)\b"
+    r"|\bdoes (?:\w+ ){1,6}mean (?:\w+ )?(?:i have|its|it is|i might have|meningitis|a stroke|a heart attack|sepsis|cancer)\b"
+    r"|\b(?:is|are|could) (?:\w+ ){0,4}(?:a sign|signs) of\b"
     r"|\bwhats? (?:is )?the difference\b|\bwhat (?:would|will|could) happen if\b|\bwhat (?:should|do|would|can) (?:i|we)"
     r" (?:say|tell|do|know) (?:if|when)\b|\b(?:cual|qual) (?:es|e) la diferencia\b|\bqual a diferenca\b"
 )
@@ -228,6 +240,15 @@ _PRESENT = re.compile(
     r"neste momento|every hour|cada hora|a cada hora|after giving birth|since giving birth|despues del parto|"
     r"depois do parto|is|isnt|are|arent|cant|cannot|wont|keeps|esta|estan|sigue|no puede|no responde|ta|"
     r"nao consegue|nao consigo|nao responde)\b"
+)
+
+
+# A case description's presenting verb: what comes after it is the present problem, even when a history told
+# before it is in the past ("with a history of AF presents with sudden weakness"; "a TIA two years ago,
+# attends for a blood pressure check").
+_PRESENTING = re.compile(
+    r"\b(?:presents?|presenting|c o|complain\w*|attends|brought in|develop\w*|reports?|reporting|arrives?"
+    r"|comes in|came in|acude|consulta por|refiere|presenta|apresenta|queixa\w*)\b"
 )
 
 
@@ -363,16 +384,26 @@ def _findings(clauses: list[str], languages: tuple[Language, ...]) -> dict[str, 
     # language's cue words plus "no" (in Portuguese "no" is "in the", but a finding's own phrase starts
     # before it: "dor no peito").
     negation_language = languages[0] if len(languages) == 1 else Language.EN
-    for clause in clauses:
-        reason = _suppression(clause)
-        if reason == "past" and "," in clause:
-            # "had a c section a week ago, temp 39": only the comma-separated parts naming the past are
-            # about the past
-            for part in clause.split(","):
-                _collect(part.strip(), "past" if _PAST.search(part) else None, negation_language, found)
+    for whole in clauses:
+        presenting = _PRESENTING.search(whole)
+        if presenting and presenting.start() > 0 and _PAST.search(whole, 0, presenting.start()):
+            parts = [whole[: presenting.start()].strip(), whole[presenting.start() :]]
         else:
-            _collect(clause, reason, negation_language, found)
+            parts = [whole]
+        for clause in parts:
+            _clause_findings(clause, negation_language, found)
     return found
+
+
+def _clause_findings(clause: str, negation_language: Language, found: dict[str, _Finding]) -> None:
+    reason = _suppression(clause)
+    if reason == "past" and "," in clause:
+        # "had a c section a week ago, temp 39": only the comma-separated parts naming the past are
+        # about the past
+        for part in clause.split(","):
+            _collect(part.strip(), "past" if _PAST.search(part) else None, negation_language, found)
+    else:
+        _collect(clause, reason, negation_language, found)
 
 
 # Context that stays true when told in the past tense ("operated on last week", "gave birth 3 weeks ago").
@@ -387,6 +418,7 @@ _CONTEXT_TERMS = frozenset(
         "blood_thinner",
         "diabetic",
         "withdrawal",
+        "new_drug",
         "infant",
         "child",
     }
@@ -510,7 +542,7 @@ def _rules(f: dict[str, _Finding]) -> dict[str, str]:
     if "unresponsive" in f:
         flags["collapse_unresponsive"] = ev("unresponsive")
     elif "fainted" in f:
-        if "recovered" in f:
+        if "recovered" in f or "vasovagal_trigger" in f:
             flags["syncope_recovered"] = ev("fainted", "recovered")
         else:
             flags["collapse_unresponsive"] = ev("fainted")

@@ -63,6 +63,18 @@ _GLUCOSE = re.compile(
     rf"|blood sugar|azucar|acucar|dextro|hgt|glucometer|glucometro|glicosimetro|finger ?stick|reading)"
     rf"\b{_SEP}{_COLON}{_NUMBER} ?(mmol|mg|g)?"
 )
+_GCS = re.compile(
+    r"\b(?:gcs|glasgow(?: coma scale)?(?: score)?)\b" + _SEP + _COLON + r"(\d{1,2})\b(?! ?(?:hours?|h|min))"
+)
+# "on 2L", "on O2", "15L NRB": supplemental oxygen (NEWS2 scores 2 points for it)
+_OXYGEN = re.compile(
+    r"\bon (?:\d{1,2} ?(?:l|lpm|litres?|liters?)\b|o2\b|oxygen\b|nasal cannula|nc\b|a (?:mask|non rebreathe))"
+    r"|\b\d{1,2} ?l (?:o2|oxygen|nrb|via)\b"
+)
+# "baseline SpO2 89-90%", "usual sats 88": a patient's known value, not today's
+_BASELINE = re.compile(
+    r"\b(?:baseline|usual|usually|normally|habitual|at best|normal for (?:him|her))\W*(?:\w+ ){0,2}$"
+)
 _AGE_UNIT = (
     r"(days?|d|weeks?|wks?|wk|w|months?|mos?|mths?|m|years?|yrs?|yr|y|yo|dias|semanas|meses|anos|jours|semaines"
     r"|mois|ans|giorni|settimane|mesi|anni|tage|wochen|monate|jahre)"
@@ -79,6 +91,7 @@ _AGE = re.compile(
     rf"|\b{_AGE_NOUN}(?: \w+)?(?: (?:de|com|of|is|aged|esta com|tem|tiene|has|a|von|di))? (\d{{1,2}}) {_AGE_UNIT}\b"
     rf"|\b(\d{{1,2}}) {_AGE_UNIT} (?:de (?:vida|edad|idade|nacido|nascido)|old)\b"
     r"|\b(\d{1,2}) (52|12)(?= (?:old|yo|baby|infant|boy|girl|male|female|m|f)\b)"  # UK notes: 4/52 = 4 weeks
+    r"|\b(?:solo|only|just|apenas|so) (?:tiene |tem |is |has )?(\d{1,2}) (weeks?|semanas|months?|meses|days?|dias)\b"
 )
 _BABY_WORD = re.compile(
     r"\b(?:baby|babys|infant|newborn|neonate|bebe|bebes|nenem|nene|recien nacido|recem nascido)\b"
@@ -98,6 +111,8 @@ class Vitals:
     systolic: int | None = None
     diastolic: int | None = None
     glucose_mmol: float | None = None
+    gcs: int | None = None
+    on_oxygen: bool = False
     evidence: tuple[tuple[str, str], ...] = ()
 
 
@@ -183,7 +198,10 @@ def parse(text: str) -> Vitals:
         if bare:
             values["temperature_c"] = _number(bare.group(1))
             evidence.append(("temperature", bare.group(0)))
-    spo2 = _last(_SPO2, text)
+    spo2 = None
+    for match in _SPO2.finditer(text):
+        if not _BASELINE.search(text, max(0, match.start() - 30), match.start()):
+            spo2 = match
     if spo2:
         value = _number(_updated(spo2.group(1), text, spo2.end()))
         if 50 <= value <= 100:
@@ -210,6 +228,14 @@ def parse(text: str) -> Vitals:
         if 50 <= systolic <= 300 and 20 <= diastolic < systolic:
             values["systolic"], values["diastolic"] = systolic, diastolic
             evidence.append(("blood pressure", bp.group(0)))
+    gcs = _last(_GCS, text)
+    if gcs and 3 <= int(gcs.group(1)) <= 15:
+        values["gcs"] = int(gcs.group(1))
+        evidence.append(("gcs", gcs.group(0)))
+    oxygen = _OXYGEN.search(text)
+    if oxygen:
+        values["on_oxygen"] = True
+        evidence.append(("oxygen", oxygen.group(0)))
     glucose = _last(_GLUCOSE, text)
     if glucose:
         value = _number(glucose.group(1))
@@ -222,6 +248,29 @@ def parse(text: str) -> Vitals:
             values["glucose_mmol"] = value
             evidence.append(("glucose", glucose.group(0)))
     return Vitals(**values, evidence=tuple(evidence))  # type: ignore[arg-type]
+
+
+def news2(v: Vitals) -> tuple[int, int]:
+    """(NEWS2 aggregate score, number of parameters written) from the observations in the text (RCP NEWS2,
+    SpO2 scale 1; consciousness from a GCS below 15). Parameters not written score nothing."""
+    score = written = 0
+
+    def band(value: float | None, table: tuple[tuple[float, float, int], ...]) -> None:
+        nonlocal score, written
+        if value is None:
+            return
+        written += 1
+        score += next((points for low, high, points in table if low <= value <= high), 0)
+
+    band(v.resp_rate, ((0, 8, 3), (9, 11, 1), (21, 24, 2), (25, 200, 3)))
+    band(v.spo2, ((0, 91, 3), (92, 93, 2), (94, 95, 1)))
+    band(v.systolic, ((0, 90, 3), (91, 100, 2), (101, 110, 1), (220, 400, 3)))
+    band(v.heart_rate, ((0, 40, 3), (41, 50, 1), (91, 110, 1), (111, 130, 2), (131, 300, 3)))
+    band(v.temperature_c, ((0, 35.0, 3), (35.01, 36.0, 1), (38.05, 39.0, 1), (39.05, 50, 2)))
+    band(v.gcs, ((3, 14, 3),))
+    if v.on_oxygen:
+        score += 2
+    return score, written
 
 
 def _child_band(age: float | None, text: str) -> str:
@@ -332,6 +381,28 @@ def findings(text: str) -> dict[str, str]:
             mark("bp_high", "blood pressure")
         if v.systolic >= 160 or v.diastolic >= 110:
             mark("bp_severe", "blood pressure")
+    if v.gcs is not None and v.gcs <= 14:
+        # NEWS2: any new confusion / response only to voice or pain scores 3 (a single red parameter);
+        # NICE CG176: GCS below 15 after a head injury needs a CT within an hour.
+        mark("vital_emergency", "gcs")
+    if v.temperature_c is not None and v.temperature_c <= 36.0 and not under5:
+        mark("temp_low", "temperature")
+    if band == "adult":
+        score, written = news2(v)
+        if written >= 3 and score >= 7:
+            out.setdefault("vital_emergency", f"NEWS2 {score}")
+        elif written >= 3 and score >= 5:
+            out.setdefault("vital_urgent", f"NEWS2 {score}")
+            out.setdefault("news2_urgent", f"NEWS2 {score}")
+        criteria = [
+            v.resp_rate is not None and v.resp_rate >= 22,
+            v.systolic is not None and v.systolic <= 100,
+            v.gcs is not None and v.gcs <= 14,
+        ]
+        if sum(criteria) >= 2:
+            out.setdefault("qsofa_2", f"qSOFA {sum(criteria)}")
+        elif sum(criteria) == 1:
+            out.setdefault("qsofa_1", "qSOFA 1")
     if v.glucose_mmol is not None:
         g = v.glucose_mmol
         if g < 3.0:
