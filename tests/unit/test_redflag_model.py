@@ -167,3 +167,15 @@ def test_the_shipped_default_is_the_recorded_decision() -> None:
     default = redflags.assess(text)
     explicit = redflags.assess(text, model=redflags.MODEL_ON_BY_DEFAULT)
     assert default == explicit
+
+
+def test_the_shipped_screen_keeps_the_probe_look_alikes_under_the_false_emergency_cap() -> None:
+    # The rule tests check the look-alike probe sentences with the rules alone; here the shipped screen
+    # (rules + model as switched by MODEL_ON_BY_DEFAULT) must keep them under the pre-registered cap (0.08).
+    from unit.test_redflags_v2 import EVERYDAY_WITH_ALARM_WORDS, NEAR_MISSES, NOT_EMERGENCY_CASES, SAME_DAY
+    from unit.test_redflags_v3 import NOT_EMERGENCIES
+
+    texts = [*SAME_DAY, *NEAR_MISSES, *EVERYDAY_WITH_ALARM_WORDS, *NOT_EMERGENCY_CASES, *NOT_EMERGENCIES]
+    false = [text for text in texts if redflags.assess(text).urgency_floor is Urgency.EMERGENCY]
+    assert len(texts) > 200
+    assert len(false) / len(texts) <= 0.08, (len(false), len(texts))

@@ -722,7 +722,7 @@ def _red_flag(code: str, evidence: str, escalated: bool = False) -> RedFlag:
 MODEL_CODE = "model_emergency_signal"
 MODEL_LABEL = "Statistical model: wording resembles an emergency; no specific rule matched"
 # The shipped default (docs/decisions.md, issue 11 item 6: decided by one pre-registered holdout_v4 run).
-MODEL_ON_BY_DEFAULT = False
+MODEL_ON_BY_DEFAULT = True
 _QUESTION_SENTENCE = re.compile(r"[^?.!;\n]*\?")
 _QUESTION_START = re.compile(
     r"\s*(?:is|are|does|do|did|can|could|should|would|will|how|what|when|why|which|if|whats|es|son|puede|"
