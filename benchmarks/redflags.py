@@ -78,7 +78,7 @@ def run(*, quick: bool = False) -> Section:
     for _ in range(rounds):
         for text in texts:
             t0 = time.perf_counter()
-            redflags.assess(text)
+            redflags.assess(text, model=False)
             t1 = time.perf_counter()
             _WORDS.findall(redflags.normalize(text))
             t2 = time.perf_counter()
@@ -106,7 +106,7 @@ def run(*, quick: bool = False) -> Section:
     models_ms = median([m[0] for m in models])
     rows = [
         Row(
-            "red-flag screen `redflags.assess` p50",
+            "red-flag screen `redflags.assess`, rules only (`model=False`) p50",
             s50,
             floor=f50,
             comparison=f"+{s50 - f50:.2f} ms",
