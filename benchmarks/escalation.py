@@ -28,7 +28,9 @@ from benchmarks.common import (
 )
 
 GOAL_S = 2.0
-TEXT = "The meter just says HI and my breath smells like nail polish remover (bench {i})"
+TEXT = (
+    "My pump stopped working last night, the meter just says HI and I have been sick all morning (bench {i})"
+)
 
 
 def _timed_runner(stack: Any, durations: list[float]) -> None:

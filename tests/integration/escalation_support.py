@@ -32,7 +32,9 @@ EMERGENCY_TEXT = (
     "My pump stopped working last night, the meter just says HI, I have been sick all morning and my "
     "breath smells like nail polish remover"
 )
-LATER_EMERGENCY_TEXT = "Now the meter just says HI and my breath smells like nail polish remover"
+LATER_EMERGENCY_TEXT = (
+    "Now my pump has stopped working, the meter just says HI and I have been sick all morning"
+)
 
 
 def sns_client(endpoint: str) -> Any:

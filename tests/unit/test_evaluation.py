@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from fasttriage.domain.redflags import MODEL_ON_BY_DEFAULT
 from fasttriage.domain.urgency import Urgency
 from fasttriage.evaluation import (
     EMERGENCY_RECALL_TARGET,
@@ -80,11 +81,22 @@ def test_main_exits_1_when_holdout_misses_targets_and_prints_ids_not_texts(tmp_p
     write(tmp_path, "holdout", [{"id": "h1", "text": "secret words only", "expected_urgency": "emergency"}])
     out = io.StringIO()
 
-    code = main(["--set", "holdout", "--dir", str(tmp_path)], out=out, err=io.StringIO())
+    # rules only: the statistical model (on by default) happens to score these three words as an emergency
+    code = main(["--set", "holdout", "--dir", str(tmp_path), "--model", "off"], out=out, err=io.StringIO())
 
     assert code == 1
+    assert "statistical model off" in out.getvalue()
     assert "miss         h1: expected emergency, got none" in out.getvalue()
     assert "secret words" not in out.getvalue()
+
+
+def test_main_runs_the_shipped_model_setting_by_default(tmp_path: Path) -> None:
+    write(tmp_path, "holdout", [{"id": "h1", "text": "no puedo respirar", "expected_urgency": "emergency"}])
+    out = io.StringIO()
+
+    main(["--set", "holdout", "--dir", str(tmp_path)], out=out, err=io.StringIO())
+
+    assert f"statistical model {'on' if MODEL_ON_BY_DEFAULT else 'off'}" in out.getvalue()
 
 
 def test_main_exits_0_when_holdout_meets_targets(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """How well the red-flag engine does on the written vignettes.
 
-    python -m fasttriage.evaluation [--set tuning|holdout|tuning_v2|holdout_v2|tuning_v3|holdout_v3|all] [--dir tests/vignettes]
+    python -m fasttriage.evaluation [--set tuning|...|holdout_v4|all] [--dir tests/vignettes] [--model on|off]
 
 Prints, per set: emergency recall (overall, per category, per language, per register), false-emergency rate,
 urgent recall, counts, and the misses and false alarms by id (id, expected/actual and the flag codes only,
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from fasttriage.domain.redflags import RULES_VERSION, assess
+from fasttriage.domain.redflags import MODEL_ON_BY_DEFAULT, RULES_VERSION, assess
 from fasttriage.domain.urgency import Urgency
 
 EMERGENCY_RECALL_TARGET = 0.98
@@ -43,6 +43,7 @@ TARGETS: dict[str, Targets] = {
     "holdout_v2": Targets(0.90, 0.10, 0.80),
     "tuning_v3": Targets(0.90, 0.05, 0.80),
     "holdout_v3": Targets(0.90, 0.10, 0.80),
+    "holdout_v4": Targets(0.90, 0.10, 0.80),
 }
 SETS = tuple(TARGETS)
 HARDEST = 20
@@ -173,10 +174,11 @@ def _groups(vignette: Vignette) -> list[str]:
     return groups
 
 
-def evaluate(name: str, vignettes: Iterable[Vignette]) -> SetReport:
+def evaluate(name: str, vignettes: Iterable[Vignette], model: bool | None = None) -> SetReport:
+    """``model``: the statistical model on/off (None: the shipped default)."""
     report = SetReport(name=name, targets=TARGETS.get(name, TARGETS["holdout"]))
     for vignette in vignettes:
-        assessment = assess(vignette.text)
+        assessment = assess(vignette.text, model=model)
         actual = assessment.urgency_floor
         outcome = Outcome(
             vignette.id, vignette.expected, actual, tuple(flag.code for flag in assessment.red_flags)
@@ -211,8 +213,8 @@ def evaluate(name: str, vignettes: Iterable[Vignette]) -> SetReport:
     return report
 
 
-def evaluate_set(name: str, directory: Path | None = None) -> SetReport:
-    return evaluate(name, load_vignettes((directory or default_dir()) / f"{name}.jsonl"))
+def evaluate_set(name: str, directory: Path | None = None, model: bool | None = None) -> SetReport:
+    return evaluate(name, load_vignettes((directory or default_dir()) / f"{name}.jsonl"), model)
 
 
 def _label(level: Urgency | None) -> str:
@@ -272,17 +274,25 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     )
     parser.add_argument("--set", choices=(*SETS, "all"), default="all", dest="which")
     parser.add_argument("--dir", type=Path, default=None, help="folder holding the <set>.jsonl files")
+    parser.add_argument(
+        "--model",
+        choices=("default", "on", "off"),
+        default="default",
+        help="the statistical red-flag model (default: as shipped, MODEL_ON_BY_DEFAULT)",
+    )
     args = parser.parse_args(argv)
+    model = {"default": None, "on": True, "off": False}[args.model]
     names = SETS if args.which == "all" else (args.which,)
     directory = args.dir or default_dir()
-    out.write(f"rules {RULES_VERSION}\n")
+    shown = MODEL_ON_BY_DEFAULT if model is None else model
+    out.write(f"rules {RULES_VERSION}; statistical model {'on' if shown else 'off'}\n")
     status = 0
     for name in names:
         if args.which == "all" and not (directory / f"{name}.jsonl").exists():
             out.write(f"[{name}] not present, skipped\n")
             continue
         try:
-            report = evaluate_set(name, directory)
+            report = evaluate_set(name, directory, model)
         except VignetteError as exc:
             err.write(f"error: {exc}\n")
             return 2

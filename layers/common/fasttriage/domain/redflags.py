@@ -32,7 +32,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from fasttriage.domain import catalogue, patient_messages, vitals
+from fasttriage.domain import catalogue, patient_messages, textmodel, vitals
 from fasttriage.domain.language import detect_language_detail
 from fasttriage.domain.models import Assessment, Language, RedFlag
 from fasttriage.domain.urgency import Urgency, most_urgent
@@ -715,11 +715,69 @@ def _red_flag(code: str, evidence: str, escalated: bool = False) -> RedFlag:
     return RedFlag(code=code, label=label, floor=floor, evidence=evidence)
 
 
-def assess(text: str) -> Assessment:
+# ---------------------------------------------------------------------------------------------------
+# The statistical model (item 6 of issue 11): it reads only the clauses the analysis above calls current
+# ---------------------------------------------------------------------------------------------------
+
+MODEL_CODE = "model_emergency_signal"
+MODEL_LABEL = "Statistical model: wording resembles an emergency; no specific rule matched"
+# The shipped default (docs/decisions.md, issue 11 item 6: decided by one pre-registered holdout_v4 run).
+MODEL_ON_BY_DEFAULT = True
+_QUESTION_SENTENCE = re.compile(r"[^?.!;\n]*\?")
+_QUESTION_START = re.compile(
+    r"\s*(?:is|are|does|do|did|can|could|should|would|will|how|what|when|why|which|if|whats|es|son|puede|"
+    r"pode|como|cual|qual|que|quando|cuando|sera|seria|isso|esto|eso|existe|hay|tem como)\b"
+)
+
+
+def _current_clauses(normalized: str, languages: tuple[Language, ...]) -> list[str]:
+    """The clauses of a message that describe the writer's present problem: not negated (any cue in the
+    clause), not past, family history, hypothetical or managed, and not in a question sentence ("is this a
+    stroke?")."""
+    negation_language = languages[0] if len(languages) == 1 else Language.EN
+    cue = _NEGATION_CUE[negation_language]
+    statements = _QUESTION_SENTENCE.sub(
+        lambda m: " . " if _QUESTION_START.match(m.group()) else m.group().replace("?", " . "), normalized
+    )
+    kept: list[str] = []
+    for whole in dict.fromkeys(c for language in languages for c in _clauses(statements, language)):
+        presenting = _PRESENTING.search(whole)
+        if presenting and presenting.start() > 0 and _PAST.search(whole, 0, presenting.start()):
+            parts = [whole[presenting.start() :]]
+        else:
+            parts = [whole]
+        for clause in parts:
+            if _suppression(clause) is None and not cue.search(_NOT_A_NEGATION.sub(" ", clause)):
+                kept.append(clause)
+    return kept
+
+
+def model_text(text: str) -> str:
+    """What the statistical model reads of a message (the training script uses the same function)."""
+    guess = detect_language_detail(text)
+    languages = (guess.language,) if guess.confident else tuple(Language)
+    return " | ".join(_current_clauses(normalize(text), languages))
+
+
+def _model_flag(normalized: str, languages: tuple[Language, ...]) -> RedFlag | None:
+    model = textmodel.default()
+    score = model.score(" | ".join(_current_clauses(normalized, languages)))
+    if score < model.threshold:
+        return None
+    return RedFlag(
+        code=MODEL_CODE,
+        label=MODEL_LABEL,
+        floor=Urgency.EMERGENCY,
+        evidence=f"score {score:.2f} (threshold {model.threshold:.2f}, model {model.version})",
+    )
+
+
+def assess(text: str, *, model: bool | None = None) -> Assessment:
     """Red flags in a patient's text, the urgency floor they set and what to tell the patient now.
 
     When the language is uncertain, every language's clause and negation rules are applied; when it looks
-    like another language (French, German, Italian...), the answer is also in English.
+    like another language (French, German, Italian...), the answer is also in English. ``model`` switches the
+    statistical model on or off for this call (default: ``MODEL_ON_BY_DEFAULT``).
     """
     guess = detect_language_detail(text)
     languages = (guess.language,) if guess.confident else tuple(Language)
@@ -738,6 +796,12 @@ def assess(text: str) -> Assessment:
         candidate = _red_flag(code, evidence, escalated)
         if code not in chosen or candidate.floor > chosen[code].floor:
             chosen[code] = candidate
+    use_model = MODEL_ON_BY_DEFAULT if model is None else model
+    if use_model and most_urgent(*(flag.floor for flag in chosen.values())) is not Urgency.EMERGENCY:
+        # max(rules, model): the model can only add an emergency flag, never remove or lower one
+        signal = _model_flag(normalized, languages)
+        if signal is not None:
+            chosen[signal.code] = signal
     red_flags = sorted(chosen.values(), key=lambda flag: (flag.floor.rank, flag.code))
     floor = most_urgent(*(flag.floor for flag in red_flags))
     return Assessment(
