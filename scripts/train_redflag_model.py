@@ -8,6 +8,9 @@ tuning vignette sets (tuning, tuning_v2, tuning_v3). Never a holdout set. Every 
 ``redflags.model_text`` (only the current clauses), as at inference. Pure Python logistic regression
 (AdaGrad, L2), fixed example order, so the output is byte-for-byte reproducible.
 
+The gate (issue 11d): the model may fire only when the current clauses hold clinical evidence
+(``redflags.model_evidence``); the cross-validated scores of lines without it count as 0.
+
 The threshold: 5-fold cross-validation gives out-of-fold scores; the chosen threshold is the lowest on a grid
 for which the combination max(rules, model) keeps the false-emergency rate of every tuning set at or below
 0.05 (out-of-fold scores). The corpus figures are printed too, and the share of the rules' emergency misses
@@ -29,7 +32,7 @@ from scripts.model_corpus import build as corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 TUNING_SETS = ("tuning", "tuning_v2", "tuning_v3")
-VERSION = "redflag-model-2026.11.30-1"
+VERSION = "redflag-model-2026.11.30-2"
 EPOCHS = 12
 L2 = 1e-6
 RATE = 0.5
@@ -110,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     rules_emergency = [
         redflags.assess(text, model=False).urgency_floor is Urgency.EMERGENCY for _, text, _, _ in rows
     ]
+    # The model's gate (issue 11d): without clinical evidence in the current clauses it cannot fire, so the
+    # out-of-fold score of such a line is 0 when the threshold is chosen (it is still trained on).
+    gated = [redflags.model_evidence(text) for _, text, _, _ in rows]
     usable = [i for i in range(len(rows)) if keys[i]]
     # cross-validation: fold by position (deterministic)
     oof = [0.0] * len(rows)
@@ -118,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         w, b = train(weighted(train_idx, rows, keys))
         for n, i in enumerate(usable):
             if n % FOLDS == fold:
-                oof[i] = score(w, b, keys[i])
+                oof[i] = score(w, b, keys[i]) if gated[i] else 0.0
     threshold = None
     report: list[str] = []
     for t in GRID:

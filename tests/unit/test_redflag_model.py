@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +180,68 @@ def test_the_shipped_screen_keeps_the_probe_look_alikes_under_the_false_emergenc
     false = [text for text in texts if redflags.assess(text).urgency_floor is Urgency.EMERGENCY]
     assert len(texts) > 200
     assert len(false) / len(texts) <= 0.08, (len(false), len(texts))
+
+
+# Issue 11d: the model fired on everyday messages that are not about a body ("the app won't load" 0.99).
+
+EVERYDAY = [
+    "the app won't load",
+    "dandruff keeps coming back",
+    "secret words only",
+    "I took two paracetamol for a headache",
+    "i drank vodka last night and have a headache",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_messages_are_not_emergencies_with_the_shipped_screen(text: str) -> None:
+    assessment = redflags.assess(text)
+    assert assessment.urgency_floor is not Urgency.EMERGENCY
+    assert redflags.MODEL_CODE not in {flag.code for flag in assessment.red_flags}
+
+
+@pytest.mark.parametrize(
+    "text", ["the app won't load", "secret words only", "can you resend the link", "ok see you tuesday"]
+)
+def test_without_clinical_evidence_the_model_cannot_fire_whatever_its_score(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = textmodel.default()
+    monkeypatch.setattr(
+        textmodel, "default", lambda: model.__class__(model.weights, model.scale, model.bias, 0.0, "t")
+    )
+    assert not redflags.model_evidence(text)
+    assert redflags.MODEL_CODE not in {flag.code for flag in redflags.assess(text, model=True).red_flags}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "keeps blacking out",  # an evidence word, no catalogue term
+        "sats 86 percent",  # a vital sign the rules read
+        "mi hijo respira muy raro",
+        "estou com falta de ar",
+        "douleur dans la poitrine",
+    ],
+)
+def test_clinical_evidence_opens_the_gate(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert redflags.model_evidence(text)
+    model = textmodel.default()
+    monkeypatch.setattr(
+        textmodel, "default", lambda: model.__class__(model.weights, model.scale, model.bias, 0.0, "t")
+    )
+    rules = redflags.assess(text, model=False)
+    combined = redflags.assess(text, model=True)
+    if rules.urgency_floor is not Urgency.EMERGENCY:
+        assert redflags.MODEL_CODE in {flag.code for flag in combined.red_flags}
+
+
+def test_the_shipped_screen_keeps_routine_v5_under_two_percent_false_emergencies() -> None:
+    # tests/vignettes/routine_v5.jsonl: 300 everyday clinic messages written by another engineer (issue 11d);
+    # the current model called 16 of them emergencies (0.053), the rules alone 1.
+    path = Path(__file__).resolve().parents[1] / "vignettes" / "routine_v5.jsonl"
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(items) == 300
+    assert all(item["expected_urgency"] is None for item in items)
+    false = [item["id"] for item in items if redflags.assess(item["text"]).urgency_floor is Urgency.EMERGENCY]
+    assert len(false) / len(items) <= 0.02, false

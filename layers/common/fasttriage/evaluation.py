@@ -1,6 +1,6 @@
 """How well the red-flag engine does on the written vignettes.
 
-    python -m fasttriage.evaluation [--set tuning|...|holdout_v4|all] [--dir tests/vignettes] [--model on|off]
+    python -m fasttriage.evaluation [--set tuning|...|holdout_v5|all] [--dir tests/vignettes] [--model on|off]
 
 Prints, per set: emergency recall (overall, per category, per language, per register), false-emergency rate,
 urgent recall, counts, and the misses and false alarms by id (id, expected/actual and the flag codes only,
@@ -44,6 +44,7 @@ TARGETS: dict[str, Targets] = {
     "tuning_v3": Targets(0.90, 0.05, 0.80),
     "holdout_v3": Targets(0.90, 0.10, 0.80),
     "holdout_v4": Targets(0.90, 0.10, 0.80),
+    "holdout_v5": Targets(0.90, 0.10, 0.80),
 }
 SETS = tuple(TARGETS)
 HARDEST = 20

@@ -752,6 +752,59 @@ def _current_clauses(normalized: str, languages: tuple[Language, ...]) -> list[s
     return kept
 
 
+# Clinical evidence the model needs before it may fire (issue 11d): a catalogue term or vital sign the rules
+# found, or one of these symptom/body/clinical words (en/es/pt, stems) in the current clauses. Without it
+# the message is not about a body ("the app won't load", "secret words only") and wording alone cannot make
+# it an emergency: the model judges wording, and words it never saw in a benign line scored high.
+_MODEL_EVIDENCE = re.compile(
+    r"\b(?:"
+    # English: breathing, colour, consciousness, neuro, cardiac, body parts, bleeding, gut, pain, fever,
+    # pregnancy and babies, self-harm and poisoning, injury, metabolic, named emergencies
+    r"breath\w*|chok\w*|gasp\w*|wheez\w*|blue\w*|grey|gray|pale|clammy|sweat\w*|faint\w*|collaps\w*|"
+    r"blacking|blacked|passed|unconscious|unresponsive|wake|drows\w*|confus\w*|seiz\w*|fits?|fitting|"
+    r"convuls\w*|shak\w*|slur\w*|droop\w*|numb\w*|weak\w*|paralys\w*|speech|vision|blind\w*|head\w*|neck|"
+    r"chest|heart|puls\w*|racing|palpit\w*|arms?|legs?|face|jaw|lips?|tongue|throat|swell\w*|swollen|"
+    r"rash\w*|hives|allerg\w*|sting\w*|bleed\w*|blood\w*|vomit\w*|sick|diarrh?o?ea|stool|urine|pee|belly|"
+    r"tummy|stomach|abdom\w*|pain\w*|hurt\w*|ache\w*|agony|burn\w*|scald\w*|fever\w*|temperature|"
+    r"shiver\w*|rigors?|pregnan\w*|labou?r|waters|baby|infant|newborn|suicid\w*|kill\w*|die|dying|"
+    r"overdos\w*|pills|tablets|swallow\w*|poison\w*|bleach|goodbye|harm\w*|wound\w*|fell|fall\w*|hit|"
+    r"crash\w*|accident|injur\w*|broken|fractur\w*|bone|eyes?|sugar|glucose|insulin|diabet\w*|ketone\w*|"
+    r"asthma|inhaler|epipen|anaphyla\w*|stroke|attack|sepsis|meningit\w*|purple|stiff|cold|"
+    # Spanish
+    r"respir\w*|ahog\w*|aire|labios?|morad\w*|desmay\w*|inconsciente|pecho|corazon|brazo|pierna|cara|"
+    r"boca|habla|sangr\w*|fiebre|dolor\w*|duele|embaraz\w*|bebe|matar\w*|morir\w*|pastillas|veneno|"
+    r"quemad\w*|caida|golpe|ojos?|azucar|insulina|"
+    # Portuguese
+    r"ar|sufoc\w*|roxo|desmai\w*|desacordad\w*|peito|coracao|braco|perna|rosto|fala|sangu\w*|febre|dor|"
+    r"doi|gravid\w*|morrer|comprimidos|queda|caiu|olhos?|acucar|glicose|"
+    # French, Italian, German, Dutch (the screen's other languages get every rule set; a few core words)
+    r"poitrine|respir\w*|douleur\w*|sang|inconscient\w*|evanoui\w*|petto|dolore|sangue|svenut\w*|"
+    r"brust\w*|atem\w*|schmerz\w*|blut\w*|bewusstlos|borst\w*|adem\w*|pijn|bloed\w*|bewusteloos"
+    r")\b"
+)
+
+
+def _model_may_fire(current: str, found: dict[str, _Finding]) -> bool:
+    """The model's gate: clinical evidence in the current clauses (a rule finding or an evidence word)."""
+    return bool(current) and (bool(found) or _MODEL_EVIDENCE.search(current) is not None)
+
+
+def model_evidence(text: str) -> bool:
+    """Whether the model may fire on this message at all (the training script applies the same gate)."""
+    guess = detect_language_detail(text)
+    languages = (guess.language,) if guess.confident else tuple(Language)
+    normalized = normalize(text)
+    return _model_may_fire(model_text(text), _all_findings(normalized, languages))
+
+
+def _all_findings(normalized: str, languages: tuple[Language, ...]) -> dict[str, _Finding]:
+    clauses = list(dict.fromkeys(c for language in languages for c in _clauses(normalized, language)))
+    found = _findings(clauses, languages)
+    for term, evidence in vitals.findings(normalized).items():
+        found.setdefault(term, _Finding(term, evidence))
+    return found
+
+
 def model_text(text: str) -> str:
     """What the statistical model reads of a message (the training script uses the same function)."""
     guess = detect_language_detail(text)
@@ -759,9 +812,14 @@ def model_text(text: str) -> str:
     return " | ".join(_current_clauses(normalize(text), languages))
 
 
-def _model_flag(normalized: str, languages: tuple[Language, ...]) -> RedFlag | None:
+def _model_flag(
+    normalized: str, languages: tuple[Language, ...], found: dict[str, _Finding]
+) -> RedFlag | None:
+    current = " | ".join(_current_clauses(normalized, languages))
+    if not _model_may_fire(current, found):
+        return None
     model = textmodel.default()
-    score = model.score(" | ".join(_current_clauses(normalized, languages)))
+    score = model.score(current)
     if score < model.threshold:
         return None
     return RedFlag(
@@ -785,10 +843,7 @@ def assess(text: str, *, model: bool | None = None) -> Assessment:
     # respirar" is answered in Spanish). Another language (French, German...): every rule set, English reply.
     reply_language = Language.EN if guess.foreign else guess.language
     normalized = normalize(text)
-    clauses = list(dict.fromkeys(c for language in languages for c in _clauses(normalized, language)))
-    found = _findings(clauses, languages)
-    for term, evidence in vitals.findings(normalized).items():
-        found.setdefault(term, _Finding(term, evidence))
+    found = _all_findings(normalized, languages)
     chosen: dict[str, RedFlag] = {}
     for code, evidence in _rules(found).items():
         chosen[code] = _red_flag(code, evidence)
@@ -799,7 +854,7 @@ def assess(text: str, *, model: bool | None = None) -> Assessment:
     use_model = MODEL_ON_BY_DEFAULT if model is None else model
     if use_model and most_urgent(*(flag.floor for flag in chosen.values())) is not Urgency.EMERGENCY:
         # max(rules, model): the model can only add an emergency flag, never remove or lower one
-        signal = _model_flag(normalized, languages)
+        signal = _model_flag(normalized, languages, found)
         if signal is not None:
             chosen[signal.code] = signal
     red_flags = sorted(chosen.values(), key=lambda flag: (flag.floor.rank, flag.code))
