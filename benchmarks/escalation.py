@@ -28,7 +28,9 @@ from benchmarks.common import (
 )
 
 GOAL_S = 2.0
-TEXT = "My glucose meter just says HI, I keep vomiting and breathing fast (bench {i})"
+TEXT = (
+    "My pump stopped working last night, the meter just says HI and I have been sick all morning (bench {i})"
+)
 
 
 def _timed_runner(stack: Any, durations: list[float]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from benchmarks.common import Section, fmt
 
-ORDER = ("webhook", "worker", "scaling", "escalation")
+ORDER = ("webhook", "worker", "scaling", "escalation", "redflags")
 HOW_TO_READ = """## How to read these figures
 - Each figure stands beside a **floor measured in the same run** on the same machine: the least the same work
   costs with the bare library (a pika publish+confirm, a bare consume+ack, a bare `render_pdf`, a bare S3 put,
@@ -23,7 +23,7 @@ HOW_TO_READ = """## How to read these figures
   127.0.0.1 (quorum queues, persistent messages, publisher confirms). Logs are at WARNING (production logs
   one INFO line per request and per job); metrics and tracing are disabled.
 - Indented rows break a figure down or give context; they carry no goal.
-- Re-run: `make bench` (all), `python -m benchmarks.run --only webhook|worker|scaling|escalation` (one section;
+- Re-run: `make bench` (all), `python -m benchmarks.run --only webhook|worker|scaling|escalation|redflags` (one section;
   the others keep their last figures), `--quick` (tiny sizes, prints only: a smoke run, not figures).
 """
 

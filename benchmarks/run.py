@@ -1,4 +1,4 @@
-"""`python -m benchmarks.run [--only webhook|worker|scaling|escalation] [--quick] [--out PATH]`
+"""`python -m benchmarks.run [--only webhook|worker|scaling|escalation|redflags] [--quick] [--out PATH]`
 
 Runs the benchmarks against the local RabbitMQ (AMQP_URL), moto's S3 server and mongomock, prints each figure
 beside its floor with PASS/MISS per goal, and writes docs/benchmarks.md (not with --quick, unless --out).
@@ -16,7 +16,8 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, Section, amqp_url, fmt, machine_info
 
-BENCHMARKS = ("webhook", "worker", "scaling", "escalation")
+BENCHMARKS = ("webhook", "worker", "scaling", "escalation", "redflags")
+_NO_BROKER = {"redflags"}
 
 
 def _runner(name: str) -> Callable[..., Section]:
@@ -26,6 +27,8 @@ def _runner(name: str) -> Callable[..., Section]:
         from benchmarks.worker import run
     elif name == "escalation":
         from benchmarks.escalation import run
+    elif name == "redflags":
+        from benchmarks.redflags import run
     else:
         from benchmarks.scaling import run
     return run
@@ -55,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from fasttriage.local.stack import broker_answers
 
-    if not broker_answers(amqp_url()):
+    if args.only not in _NO_BROKER and not broker_answers(amqp_url()):
         print(
             f"RabbitMQ does not answer at {amqp_url()}: start it (`make broker` or `rabbitmq-server -detached`)"
             " or set AMQP_URL.",

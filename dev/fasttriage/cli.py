@@ -97,12 +97,20 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(dlq)
 
     sub.add_parser("assess", help="red-flag assessment of a text (or --jsonl on stdin)", add_help=False)
+    sub.add_parser(
+        "rules",
+        help="the red-flag catalogue: `rules export --csv` (every flag and source), `rules build-index`",
+    )
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "assess":
         from fasttriage.assess_cli import run
 
         return run(argv[1:], sys.stdin, sys.stdout)
+    if argv and argv[0] == "rules":
+        from fasttriage.rules_cli import run as rules_run
+
+        return rules_run(argv[1:], sys.stdout, sys.stderr)
     args = parser.parse_args(argv)
     if args.command == "demo":
         from fasttriage.local.demo import run_demo

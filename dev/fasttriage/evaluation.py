@@ -1,10 +1,13 @@
 """How well the red-flag engine does on the written vignettes.
 
-    python -m fasttriage.evaluation [--set tuning|holdout|all] [--dir tests/vignettes]
+    python -m fasttriage.evaluation [--set tuning|...|holdout_v5|all] [--dir tests/vignettes] [--model on|off]
 
-Prints, per set: emergency recall, false-emergency rate, urgent recall, counts, and each miss or false
-alarm by id (id and expected/actual only, never the text). Exits 1 when the holdout set misses its
-targets (emergency recall >= 0.98, false-emergency rate <= 0.05), 2 on unreadable vignette files.
+Prints, per set: emergency recall (overall, per category, per language, per register), false-emergency rate,
+urgent recall, counts, and the misses and false alarms by id (id, expected/actual and the flag codes only,
+never the text); for a tuning set, the 20 hardest misses first. Exits 1 when a holdout set misses its
+targets (holdout: emergency recall >= 0.98 and false-emergency rate <= 0.05; holdout_v2 and holdout_v3:
+>= 0.90 overall, >= 0.80 on the clinical register, <= 0.10), 2 on unreadable vignette files. A set whose file
+is absent is skipped with a note (the v2/v3 holdouts are written by another hand and may not exist yet).
 """
 
 from __future__ import annotations
@@ -12,17 +15,39 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from fasttriage.domain.redflags import RULES_VERSION, assess
+from fasttriage.domain.redflags import MODEL_ON_BY_DEFAULT, RULES_VERSION, assess
 from fasttriage.domain.urgency import Urgency
 
 EMERGENCY_RECALL_TARGET = 0.98
 FALSE_EMERGENCY_RATE_TARGET = 0.05
-SETS = ("tuning", "holdout")
+
+
+@dataclass(frozen=True)
+class Targets:
+    recall: float
+    false_emergency: float
+    clinical_recall: float = 0.0
+
+
+# Old sets (issue 3) and the issue-11 sets written with category and register per line.
+TARGETS: dict[str, Targets] = {
+    "tuning": Targets(EMERGENCY_RECALL_TARGET, FALSE_EMERGENCY_RATE_TARGET),
+    "holdout": Targets(EMERGENCY_RECALL_TARGET, FALSE_EMERGENCY_RATE_TARGET),
+    "tuning_v2": Targets(0.90, 0.10, 0.80),
+    "holdout_v2": Targets(0.90, 0.10, 0.80),
+    "tuning_v3": Targets(0.90, 0.05, 0.80),
+    "holdout_v3": Targets(0.90, 0.10, 0.80),
+    "holdout_v4": Targets(0.90, 0.10, 0.80),
+    "holdout_v5": Targets(0.90, 0.10, 0.80),
+}
+SETS = tuple(TARGETS)
+HARDEST = 20
 _EXPECTED_VALUES = {"emergency": Urgency.EMERGENCY, "urgent": Urgency.URGENT, None: None}
 
 
@@ -36,6 +61,8 @@ class Vignette:
     text: str
     expected: Urgency | None
     language: str
+    category: str = ""
+    register: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,11 +70,18 @@ class Outcome:
     id: str
     expected: Urgency | None
     actual: Urgency | None
+    flags: tuple[str, ...] = ()
+
+    @property
+    def hardness(self) -> int:
+        """For a missed emergency: 2 when the engine saw nothing at all, 1 when it saw something milder."""
+        return 2 if not self.flags else 1
 
 
 @dataclass
 class SetReport:
     name: str
+    targets: Targets = field(default_factory=lambda: TARGETS["holdout"])
     total: int = 0
     expected_emergencies: int = 0
     caught_emergencies: int = 0
@@ -58,6 +92,9 @@ class SetReport:
     language_matches: int = 0
     misses: list[Outcome] = field(default_factory=list)
     false_alarms: list[Outcome] = field(default_factory=list)
+    # emergency recall by "category:x", "language:x", "register:x": [caught, expected]
+    by_group: dict[str, list[int]] = field(default_factory=dict)
+    false_by_group: Counter[str] = field(default_factory=Counter)
 
     @property
     def emergency_recall(self) -> float:
@@ -72,12 +109,25 @@ class SetReport:
         """Expected-urgent vignettes given at least an urgent floor."""
         return self.caught_urgents / self.expected_urgents if self.expected_urgents else 1.0
 
+    def group_recall(self, group: str) -> float:
+        caught, expected = self.by_group.get(group, [0, 0])
+        return caught / expected if expected else 1.0
+
     @property
     def meets_targets(self) -> bool:
-        return (
-            self.emergency_recall >= EMERGENCY_RECALL_TARGET
-            and self.false_emergency_rate <= FALSE_EMERGENCY_RATE_TARGET
+        clinical_ok = (
+            "register:clinical" not in self.by_group
+            or self.group_recall("register:clinical") >= self.targets.clinical_recall
         )
+        return (
+            self.emergency_recall >= self.targets.recall
+            and self.false_emergency_rate <= self.targets.false_emergency
+            and clinical_ok
+        )
+
+    def hardest_misses(self, limit: int = HARDEST) -> list[Outcome]:
+        emergencies = [m for m in self.misses if m.expected is Urgency.EMERGENCY]
+        return sorted(emergencies, key=lambda m: -m.hardness)[:limit]
 
 
 def default_dir() -> Path:
@@ -107,6 +157,8 @@ def load_vignettes(path: Path) -> list[Vignette]:
                     text=str(raw["text"]),
                     expected=_EXPECTED_VALUES[expected_raw],
                     language=str(raw.get("language", "")),
+                    category=str(raw.get("category") or ""),
+                    register=str(raw.get("register") or ""),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -114,17 +166,34 @@ def load_vignettes(path: Path) -> list[Vignette]:
     return vignettes
 
 
-def evaluate(name: str, vignettes: Iterable[Vignette]) -> SetReport:
-    report = SetReport(name=name)
+def _groups(vignette: Vignette) -> list[str]:
+    groups = [f"language:{vignette.language or '?'}"]
+    if vignette.category:
+        groups.append(f"category:{vignette.category}")
+    if vignette.register:
+        groups.append(f"register:{vignette.register}")
+    return groups
+
+
+def evaluate(name: str, vignettes: Iterable[Vignette], model: bool | None = None) -> SetReport:
+    """``model``: the statistical model on/off (None: the shipped default)."""
+    report = SetReport(name=name, targets=TARGETS.get(name, TARGETS["holdout"]))
     for vignette in vignettes:
-        assessment = assess(vignette.text)
+        assessment = assess(vignette.text, model=model)
         actual = assessment.urgency_floor
-        outcome = Outcome(vignette.id, vignette.expected, actual)
+        outcome = Outcome(
+            vignette.id, vignette.expected, actual, tuple(flag.code for flag in assessment.red_flags)
+        )
         report.total += 1
         report.language_matches += assessment.language.value == vignette.language
         if vignette.expected is Urgency.EMERGENCY:
             report.expected_emergencies += 1
-            if actual is Urgency.EMERGENCY:
+            caught = actual is Urgency.EMERGENCY
+            for group in _groups(vignette):
+                counts = report.by_group.setdefault(group, [0, 0])
+                counts[0] += caught
+                counts[1] += 1
+            if caught:
                 report.caught_emergencies += 1
             else:
                 report.misses.append(outcome)
@@ -133,6 +202,7 @@ def evaluate(name: str, vignettes: Iterable[Vignette]) -> SetReport:
         if actual is Urgency.EMERGENCY:
             report.false_emergencies += 1
             report.false_alarms.append(outcome)
+            report.false_by_group.update(_groups(vignette))
         if vignette.expected is Urgency.URGENT:
             report.expected_urgents += 1
             if actual is not None and actual >= Urgency.URGENT:
@@ -144,31 +214,59 @@ def evaluate(name: str, vignettes: Iterable[Vignette]) -> SetReport:
     return report
 
 
-def evaluate_set(name: str, directory: Path | None = None) -> SetReport:
-    return evaluate(name, load_vignettes((directory or default_dir()) / f"{name}.jsonl"))
+def evaluate_set(name: str, directory: Path | None = None, model: bool | None = None) -> SetReport:
+    return evaluate(name, load_vignettes((directory or default_dir()) / f"{name}.jsonl"), model)
 
 
 def _label(level: Urgency | None) -> str:
     return level.value if level is not None else "none"
 
 
+def _outcome_line(kind: str, outcome: Outcome) -> str:
+    flags = ",".join(outcome.flags) or "-"
+    return (
+        f"  {kind:<12} {outcome.id}: expected {_label(outcome.expected)}, got {_label(outcome.actual)}"
+        f" [{flags}]\n"
+    )
+
+
 def print_report(report: SetReport, out: TextIO) -> None:
+    t = report.targets
     out.write(
         f"[{report.name}] {report.total} vignettes ({report.expected_emergencies} emergency, "
         f"{report.expected_urgents} urgent, {report.non_emergencies - report.expected_urgents} no flag)\n"
         f"  emergency recall      {report.emergency_recall:.3f}  "
-        f"({report.caught_emergencies}/{report.expected_emergencies}, "
-        f"target >= {EMERGENCY_RECALL_TARGET})\n"
+        f"({report.caught_emergencies}/{report.expected_emergencies}, target >= {t.recall})\n"
         f"  false-emergency rate  {report.false_emergency_rate:.3f}  "
-        f"({report.false_emergencies}/{report.non_emergencies}, target <= {FALSE_EMERGENCY_RATE_TARGET})\n"
+        f"({report.false_emergencies}/{report.non_emergencies}, target <= {t.false_emergency})\n"
         f"  urgent recall         {report.urgent_recall:.3f}  "
         f"({report.caught_urgents}/{report.expected_urgents})\n"
         f"  language detected     {report.language_matches}/{report.total}\n"
     )
+    for prefix in ("register", "language", "category"):
+        groups = sorted(g for g in report.by_group if g.startswith(prefix + ":"))
+        if not groups:
+            continue
+        cells = [
+            f"{g.split(':', 1)[1]} {report.group_recall(g):.2f} ({report.by_group[g][0]}/{report.by_group[g][1]})"
+            for g in groups
+        ]
+        target = (
+            f", target >= {t.clinical_recall} clinical" if prefix == "register" and t.clinical_recall else ""
+        )
+        out.write(f"  recall by {prefix}{target}: " + "; ".join(cells) + "\n")
+    if report.false_by_group:
+        cells = [f"{g.split(':', 1)[1]} {n}" for g, n in sorted(report.false_by_group.items())]
+        out.write("  false emergencies by group: " + "; ".join(cells) + "\n")
+    if report.name.startswith("tuning"):
+        hardest = report.hardest_misses()
+        if hardest:
+            out.write(f"  {len(hardest)} hardest emergency misses (nothing seen first):\n")
+            for outcome in hardest:
+                out.write(_outcome_line("hard miss", outcome))
     for kind, outcomes in (("miss", report.misses), ("false alarm", report.false_alarms)):
         for outcome in outcomes:
-            expected, actual = _label(outcome.expected), _label(outcome.actual)
-            out.write(f"  {kind:<12} {outcome.id}: expected {expected}, got {actual}\n")
+            out.write(_outcome_line(kind, outcome))
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
@@ -176,22 +274,32 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
         prog="python -m fasttriage.evaluation", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--set", choices=(*SETS, "all"), default="all", dest="which")
+    parser.add_argument("--dir", type=Path, default=None, help="folder holding the <set>.jsonl files")
     parser.add_argument(
-        "--dir", type=Path, default=None, help="folder holding tuning.jsonl and holdout.jsonl"
+        "--model",
+        choices=("default", "on", "off"),
+        default="default",
+        help="the statistical red-flag model (default: as shipped, MODEL_ON_BY_DEFAULT)",
     )
     args = parser.parse_args(argv)
+    model = {"default": None, "on": True, "off": False}[args.model]
     names = SETS if args.which == "all" else (args.which,)
-    out.write(f"rules {RULES_VERSION}\n")
+    directory = args.dir or default_dir()
+    shown = MODEL_ON_BY_DEFAULT if model is None else model
+    out.write(f"rules {RULES_VERSION}; statistical model {'on' if shown else 'off'}\n")
     status = 0
     for name in names:
+        if args.which == "all" and not (directory / f"{name}.jsonl").exists():
+            out.write(f"[{name}] not present, skipped\n")
+            continue
         try:
-            report = evaluate_set(name, args.dir)
+            report = evaluate_set(name, directory, model)
         except VignetteError as exc:
             err.write(f"error: {exc}\n")
             return 2
         print_report(report, out)
-        if name == "holdout" and not report.meets_targets:
-            out.write("  HOLDOUT TARGETS MISSED\n")
+        if name.startswith("holdout") and not report.meets_targets:
+            out.write(f"  {name.upper()} TARGETS MISSED\n")
             status = 1
     return status
 

@@ -25,6 +25,7 @@ publisher: JobPublisher = RabbitPublisher(
     confirm_timeout_s=settings.publish_confirm_timeout_s,
     heartbeat_s=settings.heartbeat_s,
     name="fasttriage-drainer",
+    declare_topology=False,  # publish-only broker user: the worker declares the queues
 )
 
 

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from fasttriage import console
 from fasttriage.auth import Doctor, Forbidden, Unauthenticated, doctor_from_event
 from fasttriage.config import Settings
-from fasttriage.domain import cases
+from fasttriage.domain import cases, replies
 from fasttriage.domain.errors import InvalidRequest, NotFound, TransientError
 from fasttriage.http import error_response
 from fasttriage.observability import logger, metrics, tracer, without_phi_in_errors
@@ -54,8 +54,29 @@ def console_page() -> Response[str]:
         local_gateway=local,
         cognito_domain=settings.cognito_domain,
         cognito_client_id=settings.cognito_client_id,
+        media_origin=_media_origin(),
     )
     return Response(200, "text/html; charset=utf-8", console.render(config), headers=console.headers(config))
+
+
+def _status_callback_url() -> str | None:
+    """Where Twilio posts a reply's statuses when no URL is configured: this API's own host (and stage on an
+    execute-api host), route /webhook/twilio/status (functions/webhook verifies the signature for that URL)."""
+    context = app.current_event.request_context
+    host = context.domain_name
+    if not host or context.stage == LOCAL_GATEWAY_STAGE:
+        return None
+    stage = f"/{context.stage}" if host.endswith(".amazonaws.com") else ""
+    return f"https://{host}{stage}/webhook/twilio/status"
+
+
+def _media_origin() -> str | None:
+    """The S3 origin of photo thumbnails' presigned URLs; None when no bucket is configured."""
+    try:
+        origin = deps.links.origin
+    except (AttributeError, RuntimeError):  # no bucket configured, or a store that serves no photos
+        return None
+    return str(origin())
 
 
 @app.get("/summaries")
@@ -73,7 +94,41 @@ def list_summaries(
 
 @app.get("/summaries/<summary_id>")
 def get_summary(summary_id: str, doctor: Caller) -> dict:
-    return cases.case_detail(summary_id, doctor=doctor, **_ports()).model_dump(mode="json")
+    detail = cases.case_detail(
+        summary_id, doctor=doctor, links=deps.links, ttl_s=settings.report_url_ttl_seconds, **_ports()
+    )
+    return detail.model_dump(mode="json")
+
+
+@app.post("/summaries/<summary_id>/phone")
+def reveal_phone(summary_id: str, doctor: Caller) -> dict:
+    revealed = replies.reveal_phone(summary_id, doctor=doctor, **_ports())
+    logger.info("phone number revealed", summary_id=summary_id)
+    metrics.add_metric(name="phone_reveals", unit="Count", value=1)
+    return revealed.model_dump(mode="json")
+
+
+@app.post("/summaries/<summary_id>/replies")
+def send_reply(
+    summary_id: str, doctor: Caller, reply: Annotated[replies.ReplyRequest, Body()]
+) -> Response[str]:
+    policy = replies.ReplyPolicy(
+        template_sid=settings.reply_template_content_sid,
+        status_callback=settings.reply_status_callback_url or _status_callback_url(),
+        default_sender=settings.clinic_whatsapp_sender,
+    )
+    result = replies.send_reply(
+        summary_id,
+        reply,
+        doctor=doctor,
+        outbound=deps.outbound,
+        sender=deps.sender,
+        policy=policy,
+        **_ports(),
+    )
+    logger.info("reply sent", summary_id=summary_id, kind=result.kind, delivery_status=result.delivery_status)
+    metrics.add_metric(name="replies_sent", unit="Count", value=1)
+    return Response(201, "application/json", json.dumps(result.model_dump(mode="json")))
 
 
 @app.patch("/summaries/<summary_id>")

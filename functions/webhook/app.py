@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fasttriage.adapters.twilio import signed_urls, twiml_message, verified_form
 from fasttriage.config import Settings
-from fasttriage.domain import intake
+from fasttriage.domain import intake, replies
 from fasttriage.domain.errors import (
     InvalidMessage,
     JobNotStored,
@@ -78,6 +78,25 @@ def twilio_webhook() -> Response:
     else:
         logger.info("new case started", case_epoch=result.case_epoch)
     return Response(200, "application/xml", twiml_message(result.reply))
+
+
+@router.post("/webhook/twilio/status")
+def twilio_status() -> Response:
+    """Twilio's status callback for a doctor's reply: signed like an inbound message, verified the same way."""
+    event = router.current_event
+    form = verified_form(
+        headers=event.headers,
+        body=event.body,
+        is_base64=bool(event.is_base64_encoded),
+        url=signed_urls(settings.reply_status_callback_url, event.raw_event),
+        verifier=deps.verifier,
+        max_bytes=settings.max_body_bytes,
+    )
+    update = replies.parse_status(form, account_sid=deps.twilio().account_sid)
+    applied = deps.deliveries.record_delivery(update, datetime.now(UTC))
+    logger.info("delivery status", status=update.status, error_code=update.error_code, applied=applied)
+    metrics.add_metric(name=f"reply_status_{update.status}", unit="Count", value=1)
+    return Response(204, "text/plain", "")
 
 
 # Refused requests: nothing was published; the status tells Twilio not to retry (4xx).

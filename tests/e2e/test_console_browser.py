@@ -238,7 +238,7 @@ def test_a_new_emergency_stays_in_a_banner_until_acknowledged_and_its_case_shows
 
     # A new emergency the screen misses (the local stub rates it): it appears without anyone clicking Refresh.
     rows_before = len(driver.find_elements(By.CSS_SELECTOR, "#queue button.row"))
-    text = "My glucose meter just says HI and I keep vomiting, I can hardly stay awake"
+    text = "My pump stopped working last night, the meter just says HI and I have been sick all morning"
     sid = message_sid("browser:new-emergency")
     answer = post_signed(
         stack.gateway.url, twilio_payload(sid=sid, sender="whatsapp:+15550100999", body=text)
@@ -282,3 +282,124 @@ def test_a_new_emergency_stays_in_a_banner_until_acknowledged_and_its_case_shows
     }
     assert alerted == emergencies
     assert len(cases) + 1 == stack.db["summaries"].count_documents({})
+
+
+def test_a_doctor_replies_sees_twilios_delivery_status_and_reveals_the_number_once(stack, browser):
+    """Issue 15: the conversation thread (a shared location with its map link), a reply through the local
+    messenger, Twilio's signed status callbacks shown as they come, and "Show phone number" (audited)."""
+    from urllib.parse import urlencode
+
+    import requests
+    from selenium.webdriver.common.by import By
+
+    from fasttriage.adapters.twilio import FormParams, sign
+    from fasttriage.local.constants import LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN
+    from fasttriage.local.demo import post_signed
+    from fasttriage.local.events import message_sid, twilio_payload
+
+    driver = browser
+    patient = "whatsapp:+15550100777"
+    first, second = message_sid("browser:reply-1"), message_sid("browser:reply-2")
+    assert post_signed(
+        stack.gateway.url, twilio_payload(sid=first, sender=patient, body="My ankle is swollen")
+    ).ok
+    location = [(k, v) for k, v in twilio_payload(sid=second, sender=patient, body="") if k != "MessageType"]
+    location += [
+        ("MessageType", "location"),
+        ("Latitude", "38.7223"),
+        ("Longitude", "-9.1393"),
+        ("Label", "Home"),
+    ]
+    assert post_signed(stack.gateway.url, location).ok
+    case = wait_for(lambda: stack.runner.repository.session_of_message(second), what="the case")
+    wait_for(
+        lambda: (stack.runner.repository.get(case) or None) and stack.runner.repository.get(case).version == 2
+    )
+
+    driver.get(f"{stack.gateway.url}/console#case={case}")
+    driver.find_element(By.ID, "password").send_keys("local-dev-only")
+    driver.find_element(By.ID, "signin-button").click()
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#thread li.in"), what="the conversation")
+    place = driver.find_element(By.CSS_SELECTOR, "#thread [data-location]")
+    assert "Home" in place.text
+    assert (
+        place.find_element(By.TAG_NAME, "a")
+        .get_attribute("href")
+        .startswith("https://www.openstreetmap.org/?mlat=38.722300&mlon=-9.139300")
+    )
+    assert "0100777" not in driver.find_element(By.ID, "detail").text.replace("***0777", "")
+
+    driver.find_element(By.ID, "reply-text").send_keys("Please come in today at 4 pm.")
+    driver.find_element(By.ID, "reply-send").click()
+    out = wait_for(
+        lambda: driver.find_elements(By.CSS_SELECTOR, "#thread li.out[data-kind=reply]"), what="reply"
+    )
+    assert "Please come in today at 4 pm." in out[0].text and "dr.ada" in out[0].text
+    assert out[0].find_element(By.CSS_SELECTOR, "[data-delivery]").get_attribute("data-delivery") == "queued"
+    sent = stack.escalation.messenger.replies[-1]
+    assert (sent["to"], sent["body"]) == (patient, "Please come in today at 4 pm.")
+
+    url = stack.settings.reply_status_callback_url
+    for status, code in (("delivered", ""), ("failed", "63016")):
+        fields = [("MessageSid", sent["sid"]), ("MessageStatus", status), ("AccountSid", LOCAL_ACCOUNT_SID)]
+        fields += [("ErrorCode", code)] if code else []
+        answer = requests.post(
+            url,
+            data=urlencode(fields),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": sign(url, FormParams(fields), LOCAL_AUTH_TOKEN),
+            },
+            timeout=10,
+        )
+        assert answer.status_code == 204
+        driver.find_element(By.ID, "refresh").click()
+        wait_for(
+            lambda s=status: (
+                driver.find_element(
+                    By.CSS_SELECTOR, "#thread li.out[data-kind=reply] [data-delivery]"
+                ).get_attribute("data-delivery")
+                == s
+            ),
+            what=f"the {status} status",
+        )
+    assert (
+        "Twilio error 63016" in driver.find_element(By.CSS_SELECTOR, "#thread li.out[data-kind=reply]").text
+    )
+
+    # A photo's thumbnail loads from the reports bucket through a presigned URL, which the CSP allows (img-src).
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 30, 30)).save(picture, "JPEG")
+    key = f"triage/{case}/media/{first}-0.jpg.thumb.jpg"
+    stack.s3.put_object(
+        Bucket=stack.settings.reports_bucket, Key=key, Body=picture.getvalue(), ContentType="image/jpeg"
+    )
+    photo = {
+        "index": 0,
+        "content_type": "image/jpeg",
+        "status": "stored",
+        "key": key[:-10],
+        "thumbnail_key": key,
+    }
+    stack.db["messages"].update_one({"_id": first}, {"$set": {"stored_media": [photo]}})
+    driver.find_element(By.ID, "refresh").click()
+    image = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#thread li.in img"), what="the thumbnail")
+    wait_for(lambda: driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 320,
+             what="the thumbnail to load under the CSP")  # fmt: skip
+    assert "X-Amz-Signature=" in image.get_attribute("src")
+
+    driver.find_element(By.ID, "reveal-phone").click()
+    number = wait_for(lambda: driver.find_element(By.ID, "phone-number"), what="the number")
+    assert number.text == "+15550100777" and number.get_attribute("href") == "tel:+15550100777"
+    reveals = list(stack.db["audit"].find({"summary_id": case, "action": "reveal_phone"}))
+    assert len(reveals) == 1 and reveals[0]["username"] == "dr.ada"
+    driver.save_screenshot(str(ROOT / "docs" / "console-reply.png"))
+    # Shown once: opening the case again shows the button, not the number.
+    driver.find_element(By.CSS_SELECTOR, f'#queue [data-summary-id="{case}"]').click()
+    wait_for(lambda: driver.find_element(By.ID, "reveal-phone"), what="the number hidden again")
+    assert "+15550100777" not in driver.find_element(By.ID, "detail").text
+    assert driver.execute_script("return window.sessionStorage.length") == 2  # the token only, no number

@@ -439,6 +439,8 @@ def test_worker_task_role_reaches_only_triage_reports_and_the_data_key(resources
         "EncryptReportsWithDataKey",
         "PublishPages",  # issue 10: the first page of an emergency/urgent case
         "EncryptPagesWithDataKey",
+        "TranscribeVoiceNotes",  # issue 15: voice notes
+        "EncryptTranscriptsWithDataKey",
     }
     assert sorted(by_sid["ReportsObjects"]["Action"]) == [
         "s3:DeleteObject",
@@ -482,13 +484,20 @@ def test_doctors_routes_require_cognito_and_only_webhook_health_console_are_open
         ("PATCH", "/summaries/{summary_id}"),
         ("GET", "/health"),
         ("GET", "/console"),
+        ("POST", "/summaries/{summary_id}/phone"),
+        ("POST", "/summaries/{summary_id}/replies"),
     }
     open_routes = {
         key
         for key, event in {**doctors, **routes(resources, "WebhookFunction")}.items()
         if event.get("Auth", {}).get("Authorizer") == "NONE"
     }
-    assert open_routes == {("GET", "/health"), ("GET", "/console"), ("POST", "/webhook/twilio")}
+    assert open_routes == {
+        ("GET", "/health"),
+        ("GET", "/console"),
+        ("POST", "/webhook/twilio"),
+        ("POST", "/webhook/twilio/status"),  # Twilio's status callbacks, signed like inbound messages
+    }
     assert props(resources, "DoctorsGroup")["GroupName"] == "doctors"
     assert props(resources, "DoctorsGroup")["UserPoolId"] == {"Ref": "DoctorsUserPool"}
     assert props(resources, "DoctorsUserPoolClient")["UserPoolId"] == {"Ref": "DoctorsUserPool"}
@@ -503,7 +512,10 @@ def test_webhook_function_matches_the_contract(resources, template):
         "python3.12",
     )
     assert function["Layers"] == [{"Ref": "CommonLayer"}]
-    assert set(routes(resources, "WebhookFunction")) == {("POST", "/webhook/twilio")}
+    assert set(routes(resources, "WebhookFunction")) == {
+        ("POST", "/webhook/twilio"),
+        ("POST", "/webhook/twilio/status"),
+    }
     env = env_of(resources, "WebhookFunction", template)
     assert env["POWERTOOLS_SERVICE_NAME"] == "webhook"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "FastTriage"
@@ -1285,3 +1297,37 @@ def test_failing_pages_raise_an_alarm_from_the_worker_or_the_sweep(resources):
     (result,) = [m for m in alarm["Metrics"] if m.get("ReturnData")]
     assert "worker" in result["Expression"] and "sweep" in result["Expression"]
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+# --- issue 15: replies, status callbacks, voice notes --------------------------------------------------------
+def test_voice_notes_use_transcribe_on_fasttriage_jobs_only_with_a_bounded_wait(resources, template):
+    by_sid = {s["Sid"]: s for s in statements(props(resources, "WorkerTaskRole"))}
+    transcribe = by_sid["TranscribeVoiceNotes"]
+    assert sorted(transcribe["Action"]) == [
+        "transcribe:DeleteTranscriptionJob",  # no patient data left in Transcribe after the job
+        "transcribe:GetTranscriptionJob",
+        "transcribe:StartTranscriptionJob",
+    ]
+    assert sub_text(transcribe["Resource"]).endswith(":transcription-job/fasttriage-*")
+    assert by_sid["EncryptTranscriptsWithDataKey"]["Resource"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    env = {item["Name"]: item["Value"] for item in container(resources)["Environment"]}
+    assert env["TRANSCRIPTION"] == "aws"
+    assert env["TRANSCRIBE_TIMEOUT_S"] == {"Ref": "TranscribeTimeoutSeconds"}
+    timeout = template["Parameters"]["TranscribeTimeoutSeconds"]
+    assert timeout["MaxValue"] <= 600 and timeout["Default"] <= 120
+
+
+def test_doctors_replies_read_the_twilio_secret_and_use_the_configured_template(resources, template):
+    function = props(resources, "PresignFunction")
+    env = env_of(resources, "PresignFunction", template)
+    assert env["TWILIO_SECRET_ARN"] == {"Ref": "TwilioSecret"}
+    assert env["REPLY_TEMPLATE_CONTENT_SID"] == {"Ref": "ReplyTemplateContentSid"}
+    assert re.fullmatch(template["Parameters"]["ReplyTemplateContentSid"]["AllowedPattern"], "HX" + "a" * 32)
+    assert re.fullmatch(template["Parameters"]["ReplyTemplateContentSid"]["AllowedPattern"], "")
+    by_sid = {s["Sid"]: s for s in statements(function)}
+    assert by_sid["ReadTwilioSecretForReplies"]["Resource"] == {"Ref": "TwilioSecret"}
+    for name in ("PresignFunction", "WebhookFunction"):  # both sides agree on the signed callback URL
+        custom, default = if_branches(
+            env_of(resources, name, template)["REPLY_STATUS_CALLBACK_URL"], "HasCustomDomain"
+        )
+        assert sub_text(custom) == "https://${DomainName}/webhook/twilio/status" and default == ""

@@ -27,12 +27,14 @@ from worker_harness import make_runner
 ACCOUNT_SID = "AC" + "7" * 32
 CONSOLE = "https://console.example.org/Prod/console"
 # The screen does not flag these; the local stub (in the LLM's place) rates them urgent / emergency.
-URGENT_TEXT = "My blood sugar has been high all day and I feel unwell"
+URGENT_TEXT = "My readings have been running high all day and I feel off"
 EMERGENCY_TEXT = (
-    "My insulin pump stopped working last night, my glucose meter just says HI, I keep vomiting "
-    "and I am breathing really fast"
+    "My pump stopped working last night, the meter just says HI, I have been sick all morning and my "
+    "breath smells like nail polish remover"
 )
-LATER_EMERGENCY_TEXT = "Now the meter just says HI and I keep vomiting"
+LATER_EMERGENCY_TEXT = (
+    "Now my pump has stopped working, the meter just says HI and I have been sick all morning"
+)
 
 
 def sns_client(endpoint: str) -> Any:

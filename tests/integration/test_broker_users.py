@@ -22,6 +22,7 @@ from private_rabbit import PrivateRabbit
 from fasttriage.adapters.broker_users import BrokerAdminError, RabbitAdmin, permissions_for
 from fasttriage.adapters.deadletters import ParkedJobs
 from fasttriage.adapters.rabbitmq import RabbitPublisher, Topology
+from fasttriage.domain.errors import PublishError
 from fasttriage.domain.models import Assessment, InboundMessage, Language, TriageJob
 from fasttriage.local.lambdas import FakeContext, load_function
 
@@ -115,15 +116,31 @@ def test_publisher_and_consumer_get_their_own_least_privileged_users(rabbit, sec
     publisher_url = rabbit.amqp_url(PUBLISHER["username"], PUBLISHER["password"])
     consumer_url = rabbit.amqp_url(CONSUMER["username"], CONSUMER["password"])
 
-    # The webhook's publisher declares the topology and publishes, with confirms, as in production.
-    publisher = RabbitPublisher(lambda: publisher_url, QUEUE)
+    topology = Topology(QUEUE)
+    # Before the worker has declared the queues, the webhook's publish-only user cannot create them: the job is
+    # unroutable and the webhook spools it (PublishError), as in production.
+    early = RabbitPublisher(lambda: publisher_url, QUEUE, declare_topology=False)
+    with pytest.raises(PublishError):
+        early.publish(job())
+    early.close()
+    # The worker's consumer declares the topology at start; then the publisher publishes, with confirms.
+    connection = pika.BlockingConnection(pika.URLParameters(consumer_url))
+    topology.declare(connection.channel())
+    connection.close()
+    publisher = RabbitPublisher(lambda: publisher_url, QUEUE, declare_topology=False)
     publisher.publish(job())
     publisher.close()
-    topology = Topology(QUEUE)
-    # ... but cannot read dead letters, nor touch anything outside its queue's family.
-    assert refused(publisher_url, lambda ch: ch.basic_get(topology.dead))
-    assert refused(publisher_url, lambda ch: ch.basic_get("elsewhere"))
+    # ... and can do nothing else: read no queue (not even its own jobs), declare or configure nothing.
+    for queue in (QUEUE, topology.emergency, topology.dead, "elsewhere"):
+        assert refused(publisher_url, lambda ch, q=queue: ch.basic_get(q)), queue
     assert refused(publisher_url, lambda ch: ch.queue_declare("elsewhere", durable=True))
+    assert refused(publisher_url, lambda ch: ch.queue_delete(QUEUE))
+
+    def publish_to_dead_letters(ch: Any) -> None:
+        ch.confirm_delivery()  # the refusal closes the channel; a confirm waits for it
+        ch.basic_publish(topology.dlx, topology.dead, b"{}")
+
+    assert refused(publisher_url, publish_to_dead_letters)
     # The worker's consumer reads the job; it cannot declare or read outside the family either.
     connection = pika.BlockingConnection(pika.URLParameters(consumer_url))
     method, _props, body = connection.channel().basic_get(QUEUE, auto_ack=True)
@@ -197,7 +214,8 @@ def test_permissions_never_reach_beyond_the_queue_family():
         for name in ("other", "triage.jobsX", "triage.jobs.evil", "amq.topic", "xtriage.jobs"):
             assert not any(re.search(rx, name) for rx in (p.configure, p.write, p.read)), (role, name)
     publisher = permissions_for("publisher", QUEUE)
-    assert not re.search(publisher.read, f"{QUEUE}.dead")
+    assert (publisher.configure, publisher.read) == ("^$", "^$")  # publish-only: no queue can be read
+    assert re.fullmatch(publisher.write, "amq.default") and not re.search(publisher.write, QUEUE)
 
 
 def test_the_admin_client_refuses_plain_urls_to_a_broker():

@@ -167,6 +167,7 @@ def test_the_drainer_lambda_reports_unconfirmed_jobs_as_batch_item_failures(
         ]
     }
     real = drainer.publisher
+    declare_queues_as_the_worker_does(broker_url, queue_name)  # the drainer's broker user declares nothing
     try:
         assert drainer.handler(event, lambda_context) == {"batchItemFailures": [{"itemIdentifier": "m2"}]}
         assert [j["job_id"] for j in queued(broker_url, queue_name)] == [good.job_id]
@@ -176,3 +177,15 @@ def test_the_drainer_lambda_reports_unconfirmed_jobs_as_batch_item_failures(
         assert drainer.handler(event, lambda_context) == {"batchItemFailures": [{"itemIdentifier": "m3"}]}
     finally:
         real.close()
+
+
+def declare_queues_as_the_worker_does(broker_url: str, queue: str) -> None:
+    import pika
+
+    from fasttriage.adapters.rabbitmq import declare_topology
+
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+    try:
+        declare_topology(connection.channel(), queue)
+    finally:
+        connection.close()

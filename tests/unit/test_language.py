@@ -66,3 +66,47 @@ def test_text_without_language_signal_defaults_to_english(text: str) -> None:
 @given(st.text(max_size=300))
 def test_detect_language_always_answers_one_of_the_three(text: str) -> None:
     assert detect_language(text) in set(Language)
+
+
+# --- how sure the detector is (issue 11: unsure -> every rule set, answer in English) -----------------
+
+from fasttriage.domain.language import detect_language_detail  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon père a mal à la poitrine et il transpire beaucoup",
+        "mein Kind hat Fieber und kann nicht atmen",
+        "mio padre ha un forte dolore al petto",
+    ],
+)
+def test_french_german_and_italian_are_not_confidently_spanish_or_portuguese(text: str) -> None:
+    guess = detect_language_detail(text)
+    assert not guess.confident
+    assert guess.other > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("my chest hurts and i cant breathe properly", Language.EN),
+        ("tengo un dolor muy fuerte en el pecho desde hace una hora", Language.ES),
+        ("estou com uma dor muito forte no peito faz uma hora", Language.PT),
+    ],
+)
+def test_ordinary_messages_are_detected_with_confidence(text: str, language: Language) -> None:
+    guess = detect_language_detail(text)
+    assert guess.confident
+    assert guess.language is language
+
+
+def test_a_short_message_is_not_confident_but_keeps_its_best_guess() -> None:
+    guess = detect_language_detail("no puedo respirar")
+    assert guess.language is Language.ES
+    assert not guess.confident
+
+
+@given(st.text(max_size=300))
+def test_the_detail_agrees_with_detect_language(text: str) -> None:
+    assert detect_language_detail(text).language is detect_language(text)

@@ -27,6 +27,9 @@ class MemoryStore:
         self.objects.setdefault(key, []).append(body)
         return StoredObject(key=key, version_id=f"v{len(self.objects[key])}")
 
+    def get(self, key, version_id=None):
+        return self.objects[key][-1]
+
     def delete_case(self, summary_id):
         return 0
 

@@ -81,3 +81,52 @@ def test_wrong_content_type_is_415_and_nothing_is_published(webhook, publisher, 
 
     assert webhook.handler(wrong, lambda_context)["statusCode"] == 415
     assert publisher.jobs == []
+
+
+def test_a_status_callback_is_verified_against_the_url_twilio_called_when_none_is_configured(
+    webhook, lambda_context
+):
+    from urllib.parse import urlencode
+
+    from fasttriage.adapters.twilio import FormParams, sign
+    from fasttriage.local.constants import (
+        LOCAL_ACCOUNT_SID,
+        LOCAL_AUTH_TOKEN,
+        SAMPLE_API_DOMAIN,
+        SAMPLE_STAGE,
+    )
+    from fasttriage.local.events import rest_event
+    from fasttriage.wiring import WebhookDependencies
+
+    assert not webhook.settings.reply_status_callback_url
+    assert "deliveries" in vars(WebhookDependencies)  # the production wiring provides the delivery log
+    recorded: list = []
+
+    class DeliveryLog:
+        def record_delivery(self, update, now):
+            recorded.append(update)
+            return True
+
+    webhook.deps.deliveries = DeliveryLog()
+    fields = [
+        ("MessageSid", "SM" + "1" * 32),
+        ("AccountSid", LOCAL_ACCOUNT_SID),
+        ("MessageStatus", "delivered"),
+    ]
+
+    def callback(url: str) -> dict:
+        return rest_event(
+            "POST",
+            "/webhook/twilio/status",
+            body=urlencode(fields),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": sign(url, FormParams(fields), LOCAL_AUTH_TOKEN),
+            },
+        )
+
+    called = f"https://{SAMPLE_API_DOMAIN}/{SAMPLE_STAGE}/webhook/twilio/status"
+    assert webhook.handler(callback(called), lambda_context)["statusCode"] == 204
+    assert [update.status for update in recorded] == ["delivered"]
+    assert webhook.handler(callback(called + "x"), lambda_context)["statusCode"] == 403
+    assert len(recorded) == 1

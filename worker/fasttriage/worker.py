@@ -220,6 +220,8 @@ def build_runner(
         outbound = MongoOutbound(mongo_db)
         outbound.ensure_indexes()
     ports = Ports(
+        transcriber=build_transcriber(settings, store, s3),
+        on_transcription_failed=transcription_failed,
         repository=repository,
         patients=MongoPatients(mongo_db),
         summarizer=build_summarizer(settings),
@@ -236,6 +238,31 @@ def build_runner(
         follow_up_enabled=settings.follow_up_enabled,
         max_attempts=settings.max_attempts,
     )
+
+
+def build_transcriber(settings: Settings, store: Any, s3: Any = None) -> Any:
+    """Voice-note transcription: Amazon Transcribe (TRANSCRIPTION=aws), sidecar files (sidecar), or none."""
+    if settings.transcription == "sidecar":
+        from fasttriage.adapters.transcribe import SidecarTranscriber
+
+        return SidecarTranscriber(store)
+    if settings.transcription == "aws":
+        from fasttriage.adapters.s3 import s3_client
+        from fasttriage.adapters.transcribe import AwsTranscriber, transcribe_client
+
+        return AwsTranscriber(
+            transcribe_client(settings.aws_endpoint_url),
+            s3 or s3_client(settings.aws_endpoint_url),
+            str(settings.reports_bucket),
+            settings.reports_kms_key_id,
+            timeout_s=settings.transcribe_timeout_s,
+        )
+    return None
+
+
+def transcription_failed(reason: str) -> None:
+    logger.warning("voice note not transcribed; the case goes on without it", reason=reason)
+    metrics.add_metric(name="transcriptions_failed", unit="Count", value=1)
 
 
 def health_check(path: str, max_age_s: float = HEALTH_MAX_AGE_S) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fasttriage.domain.escalation import EscalationPorts, Page, SweepPolicy, sweep
+from fasttriage.domain.replies import SentReply
 
 
 def utcnow() -> datetime:
@@ -55,12 +56,34 @@ class LocalMessenger:
     def __init__(self, echo: bool = False) -> None:
         self.echo = echo
         self.sent = 0
+        self.replies: list[dict[str, Any]] = []  # what doctors' replies asked Twilio to send (local only)
 
     def send(self, *, from_: str, to: str, body: str) -> str:
         self.sent += 1
         if self.echo:
             print(f"  PATIENT told (worker -> WhatsApp): {body[:70]}...", flush=True)
         return "SM" + uuid.uuid4().hex
+
+    def send_reply(
+        self, *, from_: str, to: str, body: str | None, content_sid: str | None, status_callback: str | None
+    ) -> SentReply:
+        """A doctor's reply: recorded, not sent; Twilio's first status for it is 'queued'."""
+        sid = "SM" + uuid.uuid4().hex
+        self.sent += 1
+        self.replies.append(
+            {
+                "sid": sid,
+                "to": to,
+                "body": body,
+                "content_sid": content_sid,
+                "status_callback": status_callback,
+            }
+        )
+        if self.echo:
+            print(
+                f"  PATIENT told (doctor's {'template' if content_sid else 'reply'} -> WhatsApp)", flush=True
+            )
+        return SentReply(sid=sid, status="queued")
 
 
 class LocalSweep:

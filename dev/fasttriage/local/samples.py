@@ -39,8 +39,8 @@ SAMPLE_CONVERSATIONS: list[dict] = [
         "sender": "whatsapp:+15550100105",
         "profile": "Alex Kim",
         "messages": [
-            "My insulin pump stopped working last night, my glucose meter just says HI, I keep vomiting and "
-            "I am breathing really fast",
+            "My pump stopped working last night, the meter just says HI, I have been sick all morning and my "
+            "breath smells like nail polish remover",
         ],
     },
     {

@@ -86,7 +86,7 @@ class LocalStack:
         from fasttriage.config import Settings
         from fasttriage.local.gateway import LocalGateway
         from fasttriage.local.lambdas import load_function
-        from fasttriage.wiring import DoctorsDependencies
+        from fasttriage.wiring import DoctorsDependencies, lazy
         from fasttriage.worker import build_runner
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log names S3 keys
@@ -109,10 +109,12 @@ class LocalStack:
             "TWILIO_AUTH_TOKEN": LOCAL_AUTH_TOKEN,
             "PSEUDONYM_KEY": LOCAL_PSEUDONYM_KEY,
             "PUBLIC_WEBHOOK_URL": f"http://127.0.0.1:{self.port}/webhook/twilio",
+            "REPLY_STATUS_CALLBACK_URL": f"http://127.0.0.1:{self.port}/webhook/twilio/status",
             "AMQP_URL": amqp,
             "QUEUE_NAME": queue,
             "REPORTS_BUCKET": LOCAL_BUCKET,
             "STAGE": "local",
+            "TRANSCRIPTION": "sidecar",  # voice notes: a transcript stored beside the audio (<key>.txt)
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
@@ -150,6 +152,8 @@ class LocalStack:
             settings=self.doctors.settings,
             cases=self.runner.repository,
             links=ReportStore(self.s3, LOCAL_BUCKET),
+            outbound=self.runner.ports.outbound,  # type: ignore[arg-type]  # a MongoOutbound: the reply log too
+            sender=lazy(lambda: self.escalation.messenger),  # the local messenger, wired just below
         )
         # Escalation without AWS or Twilio: a local notifier and messenger, the keyword stub as the "LLM".
         from fasttriage.local.notifier import wire_local_escalation
@@ -158,6 +162,11 @@ class LocalStack:
             self, echo=self.echo_pages, sweep_interval_s=self.sweep_interval_s
         )
         self.drainer: Any = None
+        # Doctors' replies go to the same local messenger as the worker's patient messages; Twilio's status
+        # callbacks (signed, as Twilio signs them) update the same outbound log.
+        self.doctors.deps.outbound = self.runner.ports.outbound
+        self.doctors.deps.sender = self.escalation.messenger
+        self.webhook.deps.deliveries = self.runner.ports.outbound
         if self.uses_rabbitmq:
             from fasttriage.adapters.consumer import RabbitConsumer
 

@@ -18,15 +18,11 @@ from fasttriage.domain.urgency import Urgency, most_urgent
 MODEL_ID = "local-keyword-stub"
 
 # (pattern, urgency): the first that matches the conversation wins; order from most urgent.
+# The phrases are chosen so that the red-flag screen does NOT flag them (tests/integration/test_escalation_worker.py
+# checks that premise): when the screen learns them, pick other phrases, do not weaken the screen.
 STUB_RULES: tuple[tuple[re.Pattern[str], Urgency], ...] = (
-    (
-        re.compile(
-            r"\b(?:glucose|sugar|meter)\b[^.!?]*\b(?:says hi|reads hi|shows hi|over 500|below 50)\b",
-            re.IGNORECASE,
-        ),
-        Urgency.EMERGENCY,
-    ),
-    (re.compile(r"\b(?:blood sugar|glucose)\b[^.!?]*\b(?:high|low)\b", re.IGNORECASE), Urgency.URGENT),
+    (re.compile(r"\bmeter\b[^.!?]*\b(?:says|reads|shows) hi\b", re.IGNORECASE), Urgency.EMERGENCY),
+    (re.compile(r"\breadings?\b[^.!?]*\bhigh\b", re.IGNORECASE), Urgency.URGENT),
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -72,6 +72,18 @@ class Settings(BaseModel):
     twilio_secret_arn: str | None = None
     public_webhook_url: str | None = None
     max_body_bytes: int = Field(default=16_384, gt=0)
+    # Doctors' replies (domain.replies)
+    reply_template_content_sid: str | None = Field(
+        default=None,
+        pattern=r"^HX[0-9a-fA-F]{32}$",
+        description="Approved WhatsApp template sent instead of a reply outside the 24-hour window.",
+    )
+    reply_status_callback_url: str | None = Field(
+        default=None, description="Exact URL of POST /webhook/twilio/status, given to Twilio with each reply."
+    )
+    clinic_whatsapp_sender: str | None = Field(
+        default=None, description="whatsapp:+<number>, for cases that do not record the number written to."
+    )
     whatsapp_only: bool = True
 
     # Patient pseudonyms
@@ -100,6 +112,11 @@ class Settings(BaseModel):
     # Worker
     worker_health_file: str = "/tmp/worker-health"  # noqa: S108 - a heartbeat file, not a secret
     follow_up_enabled: bool = False
+    transcription: Literal["off", "aws", "sidecar"] = Field(
+        default="off",
+        description="Voice notes: Amazon Transcribe (aws), sidecar files (local/tests), or off.",
+    )
+    transcribe_timeout_s: float = Field(default=90.0, gt=0, le=600)
     max_attempts: int = Field(default=5, ge=1)
 
     # Escalation (domain.escalation): pages to clinicians, re-pages until a case is acknowledged

@@ -21,10 +21,17 @@ if TYPE_CHECKING:  # typing only: the handlers import these lazily, off the cold
     from pymongo.database import Database
 
     from fasttriage.domain.escalation import EscalationPorts, SweepPolicy, UnacknowledgedCases
+    from fasttriage.domain.replies import ReplyLog, ReplySender
 
 
 class DoctorsCases(CaseStore, AuditLog, Protocol):
     """What the doctors' API needs of the case store: read, list, change status, audit."""
+
+
+class DoctorsReports(ReportLinks, Protocol):
+    """Report links, and the store's origin for the photo thumbnails' presigned URLs."""
+
+    def origin(self) -> str: ...
 
 
 def lazy[T](factory: Callable[[], T]) -> T:
@@ -61,6 +68,7 @@ class WebhookDependencies:
             settings.queue_name,
             confirm_timeout_s=settings.publish_confirm_timeout_s,
             heartbeat_s=settings.heartbeat_s,
+            declare_topology=False,  # publish-only broker user: the worker declares the queues
         )
         return cls(
             settings=settings,
@@ -90,6 +98,18 @@ class WebhookDependencies:
     def pseudonym_key(self) -> bytes:
         return self.secrets.pseudonym_key()
 
+    @cached_property
+    def deliveries(self) -> Any:
+        """MongoOutbound (domain.replies.ReplyLog.record_delivery) for Twilio's status callbacks (never on
+        the patient's message path: a failure here only delays a delivery tick in the console)."""
+        from fasttriage.adapters.outbound import MongoOutbound
+
+        timeout = self.settings.registry_timeout_ms
+        db = mongo_database(
+            self.settings, "fasttriage-webhook", timeout_ms=timeout, socket_timeout_ms=timeout
+        )
+        return MongoOutbound(db)
+
 
 def _mongo_patients(settings: Settings) -> PatientRegistry:
     from fasttriage.adapters.mongo import MongoPatients
@@ -114,7 +134,9 @@ def _spool(settings: Settings) -> Spool | None:
 class DoctorsDependencies:
     settings: Settings
     cases: DoctorsCases
-    links: ReportLinks
+    links: DoctorsReports
+    outbound: ReplyLog
+    sender: ReplySender
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DoctorsDependencies:
@@ -122,7 +144,23 @@ class DoctorsDependencies:
             settings=settings,
             cases=lazy(lambda: _doctors_cases(settings)),
             links=lazy(lambda: _report_links(settings)),
+            outbound=lazy(lambda: _reply_log(settings)),
+            sender=lazy(lambda: _reply_sender(settings)),
         )
+
+
+def _reply_log(settings: Settings) -> ReplyLog:
+    from fasttriage.adapters.outbound import MongoOutbound
+
+    return MongoOutbound(mongo_database(settings, "fasttriage-doctors-api"))
+
+
+def _reply_sender(settings: Settings) -> ReplySender:
+    """Twilio's REST client for doctors' replies, built on the first reply (reads the Twilio secret)."""
+    from fasttriage.adapters.twilio_rest import TwilioMessenger
+
+    twilio = Secrets(settings).twilio()
+    return TwilioMessenger(twilio.account_sid, twilio.auth_token)
 
 
 def _doctors_cases(settings: Settings) -> DoctorsCases:
@@ -131,7 +169,7 @@ def _doctors_cases(settings: Settings) -> DoctorsCases:
     return MongoRepository(mongo_database(settings, "fasttriage-doctors-api"))
 
 
-def _report_links(settings: Settings) -> ReportLinks:
+def _report_links(settings: Settings) -> DoctorsReports:
     from fasttriage.adapters.s3 import ReportStore, s3_client
 
     if not settings.reports_bucket:

@@ -5,9 +5,8 @@ RabbitMQ web console or by using the RabbitMQ management API" (AWS::AmazonMQ::Br
 resource in functions/broker_users uses this module to give the webhook (publisher) and the worker (consumer)
 their own users. Names follow adapters.rabbitmq.Topology for one job queue Q:
 
-- publisher: declares the topology (as RabbitPublisher does at connect), publishes through the default
-  exchange; it cannot read Q.dead (dead letters). RabbitMQ requires read on a queue to declare it with a
-  dead-letter exchange, so it can read Q and Q.emergency while it declares them (docs/decisions.md).
+- publisher: publishes through the default exchange, and nothing else: it declares nothing (the worker does)
+  and can read no queue, so a stolen webhook credential cannot consume patients' jobs (docs/decisions.md).
 - consumer:  declares, consumes Q and Q.emergency, publishes retries and dead letters, reads Q.dead and the
   delay queues (erasure removes a patient's parked jobs); nothing outside Q's family.
 """
@@ -44,15 +43,8 @@ def permissions_for(role: Role, queue: str) -> Permissions:
     q = re.escape(queue)
     family = rf"{q}(\.(emergency|dead|dlx|delay\.[0-9.]+s))?"
     if role == "publisher":
-        return Permissions(
-            configure=rf"^{family}$",
-            # publish through the default exchange; bind Q.dead and the delay queues (write on the queue);
-            # declaring a queue that dead-letters needs write on its dead-letter exchange (Q.dlx)
-            write=rf"^(amq\.default|{q}\.(dead|dlx|delay\.[0-9.]+s))$",
-            # binding needs read on the source exchange (Q.dlx, the delay exchanges); declaring a queue that
-            # dead-letters needs read on that queue (Q, Q.emergency): never on Q.dead
-            read=rf"^{q}(\.(emergency|dlx|delay\.[0-9.]+s))?$",
-        )
+        # basic.publish needs write on the exchange only; "^$" matches no resource name.
+        return Permissions(configure="^$", write=r"^amq\.default$", read="^$")
     return Permissions(configure=rf"^{family}$", write=rf"^(amq\.default|{family})$", read=rf"^{family}$")
 
 

@@ -99,12 +99,18 @@ class DoctorsQueue:
             raise RepositoryError("summary read failed") from exc
         if not doc:
             return None
+        from fasttriage.adapters.outbound import MongoOutbound
         from fasttriage.adapters.pages import escalation_history
 
         return CaseView(
             record=_record(doc),
             revision=int(doc.get("revision", 0)),
             escalations=escalation_history(self._db, summary_id),
+            messages=conversation(self._db, summary_id),
+            outbound=MongoOutbound(self._db).history(summary_id),
+            contact=doc.get("contact"),
+            clinic=doc.get("clinic"),
+            patient_key=doc.get("patient_key"),
         )
 
     def update_case_status(
@@ -224,6 +230,7 @@ class MongoRepository(DoctorsQueue):
                     "received_at": job.received_at,
                     "body": message.body,
                     "media": [m.model_dump() for m in message.media],
+                    "location": message.location.model_dump() if message.location else None,
                 }
             )
         except DuplicateKeyError:
@@ -242,22 +249,7 @@ class MongoRepository(DoctorsQueue):
             raise RepositoryError("media update failed") from exc
 
     def conversation(self, summary_id: str) -> list[ConversationMessage]:
-        try:
-            docs = self.messages.find({"summary_id": summary_id}).sort(
-                [("received_at", ASCENDING), ("_id", ASCENDING)]
-            )
-            return [
-                ConversationMessage(
-                    message_sid=d["_id"],
-                    received_at=d["received_at"],
-                    body=d["body"],
-                    media=d.get("media", []),
-                    stored_media=d.get("stored_media", []),
-                )
-                for d in docs
-            ]
-        except PyMongoError as exc:
-            raise RepositoryError("conversation read failed") from exc
+        return conversation(self._db, summary_id)
 
     # --- summaries ----------------------------------------------------------------------------------------
 
@@ -287,6 +279,9 @@ class MongoRepository(DoctorsQueue):
             "updated_at": now,
             "last_message_at": last_message_at,
             f"reports.{version}": report.model_dump(mode="json"),
+            # For the doctor's reply and "show phone number" (audited); erased with the case.
+            "contact": job.message.sender,
+            "clinic": job.message.recipient,
         }
         try:
             self.summaries.update_one(
@@ -477,6 +472,29 @@ class MongoPatients:
             raise RepositoryError("patient registry failed") from exc
         erased = doc.get("erased_at") if doc else None
         return _aware(erased) if erased else None
+
+
+def conversation(db: Database[Any], summary_id: str) -> list[ConversationMessage]:
+    """The case's patient messages, oldest first."""
+    try:
+        docs = (
+            db["messages"]
+            .find({"summary_id": summary_id})
+            .sort([("received_at", ASCENDING), ("_id", ASCENDING)])
+        )
+        return [
+            ConversationMessage(
+                message_sid=d["_id"],
+                received_at=d["received_at"],
+                body=d["body"],
+                media=d.get("media", []),
+                stored_media=d.get("stored_media", []),
+                location=d.get("location"),
+            )
+            for d in docs
+        ]
+    except PyMongoError as exc:
+        raise RepositoryError("conversation read failed") from exc
 
 
 def _aware(moment: datetime) -> datetime:

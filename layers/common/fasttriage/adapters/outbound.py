@@ -22,6 +22,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from fasttriage.domain.errors import RepositoryError
 from fasttriage.domain.followup import OutboundRecord
+from fasttriage.domain.replies import DeliveryUpdate
 
 
 class MongoClaims:
@@ -72,6 +73,7 @@ class MongoOutbound(MongoClaims):
         try:
             self.outbound.create_index([("summary_id", ASCENDING), ("created_at", ASCENDING)])
             self.outbound.create_index([("patient_key", ASCENDING)])
+            self.outbound.create_index([("provider_id", ASCENDING)], sparse=True)
         except PyMongoError as exc:
             raise RepositoryError("could not create outbound indexes") from exc
 
@@ -115,7 +117,17 @@ class MongoOutbound(MongoClaims):
             docs = list(
                 self.outbound.find(
                     {"summary_id": summary_id},
-                    {"kind": 1, "body": 1, "state": 1, "created_at": 1, "updated_at": 1, "by": 1},
+                    {
+                        "kind": 1,
+                        "body": 1,
+                        "state": 1,
+                        "created_at": 1,
+                        "by": 1,
+                        "updated_at": 1,
+                        "provider_id": 1,
+                        "delivery_status": 1,
+                        "error_code": 1,
+                    },
                     sort=[("created_at", 1)],
                 )
             )
@@ -130,9 +142,29 @@ class MongoOutbound(MongoClaims):
                 created_at=d.get("created_at"),
                 by=d.get("by"),
                 updated_at=d.get("updated_at"),
+                provider_id=d.get("provider_id"),
+                delivery_status=d.get("delivery_status"),
+                error_code=d.get("error_code"),
             )
             for d in docs
         ]
+
+    def record_delivery(self, update: DeliveryUpdate, now: datetime) -> bool:
+        """Moves a sent message's delivery status forward (never back: callbacks may come out of order).
+        False when no message matched or the status was not newer."""
+        where: dict[str, Any] = {"_id": update.key} if update.key else {"provider_id": update.message_sid}
+        where["$or"] = [{"delivery_rank": {"$lt": update.rank}}, {"delivery_rank": {"$exists": False}}]
+        fields: dict[str, Any] = {
+            "delivery_status": update.status,
+            "delivery_rank": update.rank,
+            "delivery_updated_at": now,
+        }
+        if update.error_code:
+            fields["error_code"] = update.error_code
+        try:
+            return bool(self.outbound.update_one(where, {"$set": fields}).modified_count)
+        except PyMongoError as exc:
+            raise RepositoryError("delivery status update failed") from exc
 
     def erase_patient(self, patient_key: str) -> int:
         """Deletes everything sent to the patient (part of a data erasure); returns the count."""

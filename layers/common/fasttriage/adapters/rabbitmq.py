@@ -182,8 +182,13 @@ class RabbitPublisher:
         confirm_timeout_s: float = 4.0,
         heartbeat_s: int = 30,
         name: str = "fasttriage-webhook",
+        declare_topology: bool = True,
     ) -> None:
         self._url = url
+        # False in AWS (webhook, drainer): the publisher's broker user may only write to the default exchange
+        # (adapters.broker_users); the worker declares the topology, and a job published before it exists is
+        # unroutable (mandatory) -> PublishError -> the spool, drained once the queues are there.
+        self._declare = declare_topology
         self._queue = queue
         self._timeout = confirm_timeout_s
         self._heartbeat = heartbeat_s
@@ -198,7 +203,8 @@ class RabbitPublisher:
         connection = pika.BlockingConnection(params)
         channel = connection.channel()
         channel.confirm_delivery()
-        Topology(self._queue).declare(channel)
+        if self._declare:
+            Topology(self._queue).declare(channel)
         return connection, channel
 
     def _publish_in_thread(self, confined: _Confined, job: TriageJob, body: bytes) -> None:

@@ -83,12 +83,20 @@ class ReportStore:
             raise ReportStoreError(f"head failed for {key}") from exc
         return True
 
-    def presigned_get(self, key: str, version_id: str | None, filename: str, expires_s: int) -> str:
+    def presigned_get(
+        self,
+        key: str,
+        version_id: str | None,
+        filename: str,
+        expires_s: int,
+        content_type: str = "application/pdf",
+        inline: bool = False,
+    ) -> str:
         params: dict[str, Any] = {
             "Bucket": self._bucket,
             "Key": key,
-            "ResponseContentDisposition": f'attachment; filename="{filename}"',
-            "ResponseContentType": "application/pdf",
+            "ResponseContentDisposition": f'{"inline" if inline else "attachment"}; filename="{filename}"',
+            "ResponseContentType": content_type,
         }
         if version_id:
             params["VersionId"] = version_id
@@ -96,6 +104,24 @@ class ReportStore:
             return str(self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
         except (BotoCoreError, ClientError) as exc:
             raise ReportStoreError(f"presign failed for {key}") from exc
+
+    def get(self, key: str, version_id: str | None = None) -> bytes:
+        """An object's bytes (a photo's thumbnail for the PDF)."""
+        params = {"Bucket": self._bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
+        try:
+            return bytes(self._client.get_object(**params)["Body"].read())
+        except (BotoCoreError, ClientError) as exc:
+            raise ReportStoreError(f"get failed for {key}") from exc
+
+    def origin(self) -> str:
+        """The scheme://host[:port] presigned URLs point at (for the console's img-src); signs locally, no call."""
+        from urllib.parse import urlsplit
+
+        url = self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": "x"}, ExpiresIn=1
+        )
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def delete_case(self, summary_id: str) -> int:
         """Deletes every object version (and delete marker) under triage/<summary_id>/; returns the count."""

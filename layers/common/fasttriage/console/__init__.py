@@ -29,16 +29,28 @@ class ConsoleConfig(BaseModel):
     # e.g. https://fasttriage-dev.auth.us-east-1.amazoncognito.com (it also goes into the CSP: no spaces or ';')
     cognito_domain: str | None = Field(default=None, pattern=r"^https://[A-Za-z0-9.-]+$")
     cognito_client_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]+$")
+    # Where photo thumbnails' presigned URLs point (the reports bucket's S3 origin), allowed in img-src only.
+    media_origin: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?$")
 
     @classmethod
     def for_request(
-        cls, *, local_gateway: bool, cognito_domain: str | None = None, cognito_client_id: str | None = None
+        cls,
+        *,
+        local_gateway: bool,
+        cognito_domain: str | None = None,
+        cognito_client_id: str | None = None,
+        media_origin: str | None = None,
     ) -> ConsoleConfig:
         if local_gateway:
-            return cls(sign_in="dev")
+            return cls(sign_in="dev", media_origin=media_origin)
         if cognito_domain and not cognito_domain.startswith("https://"):
             cognito_domain = f"https://{cognito_domain}"
-        return cls(sign_in="cognito", cognito_domain=cognito_domain, cognito_client_id=cognito_client_id)
+        return cls(
+            sign_in="cognito",
+            cognito_domain=cognito_domain,
+            cognito_client_id=cognito_client_id,
+            media_origin=media_origin,
+        )
 
 
 @cache
@@ -51,7 +63,7 @@ def _sha256(text: str) -> str:
 
 
 @cache
-def _content_security_policy(cognito_domain: str | None) -> str:
+def _content_security_policy(cognito_domain: str | None, media_origin: str | None = None) -> str:
     page = _template()
     scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
     styles = re.findall(r"<style>(.*?)</style>", page, flags=re.S)
@@ -61,7 +73,7 @@ def _content_security_policy(cognito_domain: str | None) -> str:
             "script-src " + " ".join(_sha256(s) for s in scripts),
             "style-src " + " ".join(_sha256(s) for s in styles),
             "connect-src 'self'" + (f" {cognito_domain}" if cognito_domain else ""),
-            "img-src 'self' data:",
+            "img-src 'self' data:" + (f" {media_origin}" if media_origin else ""),
             "form-action 'none'",
             "frame-ancestors 'none'",
             "base-uri 'none'",
@@ -82,7 +94,7 @@ def render(config: ConsoleConfig) -> str:
 
 def headers(config: ConsoleConfig) -> dict[str, str]:
     return {
-        "Content-Security-Policy": _content_security_policy(config.cognito_domain),
+        "Content-Security-Policy": _content_security_policy(config.cognito_domain, config.media_origin),
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",

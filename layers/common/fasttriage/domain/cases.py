@@ -23,7 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from fasttriage.domain.errors import FastTriageError, InvalidRequest, NotFound
 from fasttriage.domain.escalation import EscalationEntry
-from fasttriage.domain.models import SUMMARY_ID_PATTERN, CaseRecord, CaseStatus, TriageSummary
+from fasttriage.domain.followup import OutboundRecord
+from fasttriage.domain.models import (
+    SUMMARY_ID_PATTERN,
+    CaseRecord,
+    CaseStatus,
+    ConversationMessage,
+    TriageSummary,
+)
+from fasttriage.domain.thread import ThreadEntry, ThumbnailLink, build_thread
 from fasttriage.domain.urgency import Urgency
 
 DEFAULT_LIMIT = 25
@@ -161,6 +169,16 @@ class CaseDetail(BaseModel):
         description="Who was told what and when: the patient's emergency/urgent instruction, pages to on-call "
         "clinicians and to the escalation contact (domain.escalation), oldest first.",
     )
+    thread: list[ThreadEntry] = Field(
+        default_factory=list,
+        description="The conversation: the patient's messages (text, shared locations, photos as short-lived "
+        "thumbnail links, voice-note machine transcriptions) and every message sent to the patient (doctors' "
+        "replies with Twilio's delivery status, instructions, follow-ups), oldest first.",
+    )
+    reply_window_open: bool = Field(
+        default=False,
+        description="True while WhatsApp's 24-hour customer service window is open: a free-form reply can go.",
+    )
 
 
 @dataclass(frozen=True)
@@ -170,6 +188,11 @@ class CaseView:
     record: CaseRecord
     revision: int = 0
     escalations: list[EscalationEntry] = field(default_factory=list)
+    messages: list[ConversationMessage] = field(default_factory=list)
+    outbound: list[OutboundRecord] = field(default_factory=list)
+    contact: str | None = None  # the patient's full WhatsApp address: never in an answer but the reveal
+    clinic: str | None = None  # the clinic's WhatsApp sender the patient wrote to
+    patient_key: str | None = None  # pseudonymous: what an erasure finds the case's outbound messages by
 
 
 class StatusChange(BaseModel):
@@ -183,7 +206,12 @@ class StatusChange(BaseModel):
     expected_revision: StrictInt = Field(ge=0, description="The case `revision` you loaded.")
 
 
-AuditAction = Literal["list_summaries", "get_summary", "get_report_link", "update_summary"]
+AuditAction = Literal[
+    "list_summaries", "get_summary", "get_report_link", "update_summary", "reveal_phone", "send_reply"
+]
+
+# WhatsApp's customer service window: free-form messages only within 24 hours of the patient's last message.
+REPLY_WINDOW = timedelta(hours=24)
 
 
 class AuditEntry(BaseModel):
@@ -230,7 +258,15 @@ class AuditLog(Protocol):
 
 class ReportLinks(Protocol):
     def exists(self, key: str, version_id: str | None = None) -> bool: ...
-    def presigned_get(self, key: str, version_id: str | None, filename: str, expires_s: int) -> str: ...
+    def presigned_get(
+        self,
+        key: str,
+        version_id: str | None,
+        filename: str,
+        expires_s: int,
+        content_type: str = "application/pdf",
+        inline: bool = False,
+    ) -> str: ...
 
 
 class ReportLink(BaseModel):
@@ -360,7 +396,9 @@ def _view(summary_id: str, cases: CaseStore) -> CaseView:
     return view
 
 
-def _detail(view: CaseView) -> CaseDetail:
+def _detail(
+    view: CaseView, thumbnail_link: ThumbnailLink | None = None, now: datetime | None = None
+) -> CaseDetail:
     record = view.record
     versions = sorted(record.reports.values(), key=lambda ref: ref.version)
     return CaseDetail(
@@ -381,13 +419,38 @@ def _detail(view: CaseView) -> CaseDetail:
             VersionInfo(version=r.version, created_at=_utc(r.created_at), urgency=r.urgency) for r in versions
         ],
         escalations=view.escalations,
+        thread=build_thread(view.messages, view.outbound, thumbnail_link),
+        reply_window_open=now is not None and window_open(view, now),
     )
 
 
+def window_open(view: CaseView, now: datetime) -> bool:
+    """Inside WhatsApp's 24-hour window since the patient's last message."""
+    return now - _utc(view.record.last_message_at) < REPLY_WINDOW
+
+
+def thumbnail_links(links: ReportLinks | None, ttl_s: int) -> ThumbnailLink | None:
+    """Presigned GETs for photo thumbnails, as short-lived as the report links; never a public URL."""
+    if links is None:
+        return None
+
+    def link(key: str, version_id: str | None) -> str:
+        return links.presigned_get(key, version_id, key.rsplit("/", 1)[-1], ttl_s, "image/jpeg", inline=True)
+
+    return link
+
+
 def case_detail(
-    summary_id: str, *, doctor: Doctor, cases: CaseStore, audit: AuditLog, now: datetime
+    summary_id: str,
+    *,
+    doctor: Doctor,
+    cases: CaseStore,
+    audit: AuditLog,
+    now: datetime,
+    links: ReportLinks | None = None,
+    ttl_s: int = 300,
 ) -> CaseDetail:
-    detail = _detail(_view(summary_id, cases))
+    detail = _detail(_view(summary_id, cases), thumbnail_links(links, ttl_s), now)
     _audit(audit, doctor, "get_summary", now, summary_id=summary_id, detail={"version": detail.version})
     return detail
 
@@ -510,4 +573,4 @@ def change_status(
                 "expected_revision": change.expected_revision,
             },
         )
-    return _detail(_view(summary_id, cases))
+    return _detail(_view(summary_id, cases), now=now)

@@ -58,6 +58,9 @@ class OutboundRecord:
     state: str  # sending | sent | rejected | unknown
     created_at: datetime | None = None
     by: str | None = None  # who decided to send it (domain.escalation: "webhook/rules", "worker/LLM"...)
+    provider_id: str | None = None  # Twilio's message SID once sent
+    delivery_status: str | None = None  # from Twilio's status callback (domain.replies): sent, delivered...
+    error_code: str | None = None  # Twilio's ErrorCode when the delivery failed
     updated_at: datetime | None = (
         None  # when the claim last changed (a 'sending' claim that old was abandoned)
     )

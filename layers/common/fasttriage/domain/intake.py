@@ -20,6 +20,7 @@ from fasttriage.domain.models import (
     Assessment,
     InboundMessage,
     JobKind,
+    Location,
     Media,
     TriageJob,
 )
@@ -96,6 +97,7 @@ def parse_message(form: Form, *, whatsapp_only: bool) -> InboundMessage:
             raise InvalidMessage(f"MediaUrl{i}", "is missing or not an https URL")
         media.append(Media(url=url, content_type=(form.get(f"MediaContentType{i}") or "").strip()))
     return InboundMessage(
+        location=parse_location(form),
         message_sid=message_sid,
         account_sid=account_sid,
         sender=sender,
@@ -105,6 +107,24 @@ def parse_message(form: Form, *, whatsapp_only: bool) -> InboundMessage:
         wa_id=(form.get("WaId") or None),
         media=media,
     )
+
+
+def parse_location(form: Form) -> Location | None:
+    """Twilio's WhatsApp location parameters (Latitude, Longitude, Address, Label), when the message is one."""
+    latitude, longitude = (form.get("Latitude") or "").strip(), (form.get("Longitude") or "").strip()
+    if not latitude and not longitude:
+        return None
+    try:
+        return Location(
+            latitude=float(latitude),
+            longitude=float(longitude),
+            address=(form.get("Address") or "").strip()[:1000] or None,
+            label=(form.get("Label") or "").strip()[:1000] or None,
+        )
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError; so is float("")
+        raise InvalidMessage(
+            "Latitude/Longitude", "must both be decimal degrees (-90..90, -180..180)"
+        ) from exc
 
 
 class PatientRegistry(Protocol):

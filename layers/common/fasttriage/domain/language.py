@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from fasttriage.domain.models import Language
 
@@ -89,3 +90,56 @@ def detect_language(text: str) -> Language:
     if best == 0:
         return Language.EN
     return next(language for language in _TIE_ORDER if scores[language] == best)
+
+
+# Common words of languages the clinic does not answer in (accents stripped). A message scoring more for
+# these than for en/es/pt is screened with every rule set and answered in English (see redflags.assess).
+_OTHER_WORDS = _words(
+    """
+    je j ai suis mon ma mes est avec pas tres douleur poitrine enfant depuis fievre respirer mal au aux
+    une des les du et ou qui que ne plus mais bebe il elle nous vous tete ventre sang saigne vomit
+    ich habe mein meine nicht und ist schmerzen brust kind seit fieber kopf atmen kann keine luft blut mir
+    ist sehr bauch mutter vater ein eine der die das im mit auf
+    io ho mio mia sono dolore petto bambino febbre respiro non riesco della sangue molto forte testa mi
+    """
+)
+_OTHER_MARKERS = _OTHER_WORDS - _WORD_LISTS[Language.EN] - _WORD_LISTS[Language.ES] - _WORD_LISTS[Language.PT]
+_MIN_CONFIDENT_SCORE = 2
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """The best of en/es/pt, and whether it is sure enough to screen with that language's rules only."""
+
+    language: Language
+    confident: bool
+    scores: dict[Language, int]
+    other: int
+
+    @property
+    def foreign(self) -> bool:
+        """Words of another language score at least as much as the best of en/es/pt."""
+        return self.other > 0 and self.other >= max(self.scores.values())
+
+
+def detect_language_detail(text: str) -> LanguageGuess:
+    """``detect_language`` plus how sure it is.
+
+    Not confident when: no en/es/pt word scores at least twice, the runner-up is within one point, or words
+    of another language (French, German, Italian) score at least as much as the best of en/es/pt.
+    """
+    lowered = text.casefold()
+    scores = dict.fromkeys(Language, 0)
+    scores[Language.ES] += _LETTER_WEIGHT * sum(1 for char in lowered if char in _SPANISH_LETTERS)
+    scores[Language.PT] += _LETTER_WEIGHT * sum(1 for char in lowered if char in _PORTUGUESE_LETTERS)
+    other = 0
+    for word in _WORD.findall(_strip_accents(lowered).replace("'", " ").replace("\u2019", " ")):
+        other += word in _OTHER_MARKERS
+        for language, markers in _MARKERS.items():
+            if word in markers:
+                scores[language] += 1
+    best = max(scores.values())
+    language = Language.EN if best == 0 else next(lang for lang in _TIE_ORDER if scores[lang] == best)
+    runner_up = sorted(scores.values())[-2]
+    confident = best >= _MIN_CONFIDENT_SCORE and best - runner_up >= 2 and other < best
+    return LanguageGuess(language, confident, scores, other)

@@ -18,6 +18,7 @@ from fasttriage.domain.models import (
     StoredMedia,
     TriageJob,
 )
+from fasttriage.domain.thumbnails import make_thumbnail, thumbnail_key
 
 MAX_MEDIA_BYTES = 10 * 1024 * 1024
 
@@ -112,6 +113,7 @@ def store_media(
     store: MediaStore,
     *,
     retry_transient: bool = True,
+    thumbnails: bool = False,
 ) -> list[StoredMedia]:
     """Downloads each media item of the job's message and stores it under the case; one result per item.
 
@@ -119,7 +121,8 @@ def store_media(
     object version in a versioned bucket). Gone (4xx) -> "unavailable"; refused by policy -> "rejected";
     neither raises. A transient failure raises MediaUnavailable so the job is retried, unless
     `retry_transient` is False (e.g. on the last attempt): then the item is "unavailable" (reason
-    "transient") and the text is triaged without it. ReportStoreError (S3) always propagates.
+    "transient") and the text is triaged without it. ReportStoreError (S3) always propagates. With
+    `thumbnails`, each stored photo also gets a size-capped JPEG (domain.thumbnails) beside it.
     """
     message_sid = job.message.message_sid
     results: list[StoredMedia] = []
@@ -157,6 +160,10 @@ def store_media(
             continue
         key = media_key(summary_id, message_sid, index, content_type)
         stored = store.put(key, fetched.body, content_type)
+        thumb = None
+        if thumbnails:
+            small = make_thumbnail(fetched.body, content_type)
+            thumb = store.put(thumbnail_key(key), small, "image/jpeg") if small is not None else None
         results.append(
             StoredMedia(
                 index=index,
@@ -165,6 +172,8 @@ def store_media(
                 key=stored.key,
                 s3_version_id=stored.version_id,
                 size=len(fetched.body),
+                thumbnail_key=thumb.key if thumb is not None else None,
+                thumbnail_version_id=thumb.version_id if thumb is not None else None,
             )
         )
     return results

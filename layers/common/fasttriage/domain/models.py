@@ -77,6 +77,37 @@ class StoredMedia(BaseModel):
         description="Why nothing was stored: not_found, unauthorized, transient, url, redirect, too_large, "
         "content_type. Never patient data.",
     )
+    thumbnail_key: str | None = Field(default=None, description="A size-capped JPEG of a stored photo.")
+    thumbnail_version_id: str | None = None
+    transcript: str | None = Field(
+        default=None, description="Machine transcription of a voice note (patient text, never logged)."
+    )
+    transcript_status: Literal["done", "failed"] | None = Field(
+        default=None, description="None: not an audio item, or not transcribed (transcription off)."
+    )
+    transcript_language: str | None = Field(default=None, description="The language asked for, e.g. es-ES.")
+
+
+class Location(BaseModel):
+    """A location the patient shared (Twilio's Latitude, Longitude, Address, Label WhatsApp parameters)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=1000)
+    label: str | None = Field(default=None, max_length=1000)
+
+    @property
+    def map_url(self) -> str:
+        """An OpenStreetMap link centred on the point (no API key, nothing sent to a third party until opened)."""
+        lat, lon = f"{self.latitude:.6f}", f"{self.longitude:.6f}"
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+
+    def text(self) -> str:
+        """One line for the PDF, the console and the summarizer: label, address, coordinates."""
+        parts = [part for part in (self.label, self.address) if part]
+        return ", ".join([*parts, f"{self.latitude:.6f}, {self.longitude:.6f}"])
 
 
 class InboundMessage(BaseModel):
@@ -90,6 +121,7 @@ class InboundMessage(BaseModel):
     profile_name: str | None = None
     wa_id: str | None = None
     media: list[Media] = Field(default_factory=list)
+    location: Location | None = Field(default=None, description="A shared location, when the message is one.")
 
 
 class JobKind(str, Enum):
@@ -155,6 +187,14 @@ class ConversationMessage(BaseModel):
     stored_media: list[StoredMedia] = Field(
         default_factory=list, description="What became of each media item."
     )
+    location: Location | None = None
+
+    @property
+    def screened_text(self) -> str:
+        """What the red-flag engine and the summarizer read: the text, then any voice-note transcript."""
+        parts = [self.body] if self.body else []
+        parts += [m.transcript for m in self.stored_media if m.transcript]
+        return "\n".join(parts)
 
 
 class Conversation(BaseModel):
@@ -166,7 +206,7 @@ class Conversation(BaseModel):
 
     @property
     def text(self) -> str:
-        return "\n".join(message.body for message in self.messages if message.body)
+        return "\n".join(message.screened_text for message in self.messages if message.screened_text)
 
 
 class CaseStatus(str, Enum):

@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from fasttriage.domain import escalation, redflags
-from fasttriage.domain.errors import MessengerUnavailable
-from fasttriage.domain.followup import Messenger, OutboundLog, send_follow_up
+from fasttriage.domain.errors import MessengerUnavailable, ReportStoreError
+from fasttriage.domain.followup import Messenger, OutboundLog, OutboundRecord, send_follow_up
 from fasttriage.domain.media import MediaFetcher, StoredObjectLike, store_media
 from fasttriage.domain.models import (
     Assessment,
@@ -39,6 +39,7 @@ from fasttriage.domain.models import (
 )
 from fasttriage.domain.report import ReportContext, render_pdf
 from fasttriage.domain.summarizer import Summarizer
+from fasttriage.domain.transcription import Transcriber, transcribe_voice_notes
 from fasttriage.domain.urgency import Urgency, most_urgent
 
 
@@ -78,6 +79,7 @@ class PatientTombstones(Protocol):
 
 class ObjectStore(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> StoredObjectLike: ...
+    def get(self, key: str, version_id: str | None = None) -> bytes: ...
     def delete_case(self, summary_id: str) -> int: ...
 
 
@@ -100,6 +102,8 @@ class Ports:
     outbound: OutboundLog | None = None
     parked: ParkedJobs | None = None  # erasure also removes the patient's dead-lettered and delayed jobs
     escalation: escalation.EscalationPorts | None = None  # patient instructions and pages
+    transcriber: Transcriber | None = None  # voice notes (Amazon Transcribe; a sidecar reader locally)
+    on_transcription_failed: Callable[[str], None] | None = None  # a metric; the reason, never patient data
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ def new_summary_id(first_message_sid: str) -> str:
 
 def conversation_assessment(messages: list[ConversationMessage], job_assessment: Assessment) -> Assessment:
     """Re-screens the whole conversation; the floor never falls below what the webhook already found."""
-    combined = redflags.assess("\n".join(m.body for m in messages if m.body))
+    combined = redflags.assess("\n".join(m.screened_text for m in messages if m.screened_text))
     flags = {flag.code: flag for flag in [*job_assessment.red_flags, *combined.red_flags]}
     return combined.model_copy(
         update={
@@ -252,7 +256,19 @@ def _process(
     if job.message.media and ports.media is not None:
         if _erased_after(job, ports):  # erasure checks: before every write (issue 13.3)
             return _sweep(summary_id, ports, job)
-        results = store_media(job, summary_id, ports.media, store, retry_transient=not last_attempt)
+        results = store_media(
+            job, summary_id, ports.media, store, retry_transient=not last_attempt, thumbnails=True
+        )
+        if ports.transcriber is not None:
+            results = _keep_transcripts(results, messages, message_sid)  # a redelivery does not pay twice
+            texts = [m for m in messages if m.body.strip()]
+            language = conversation_assessment(texts, job.assessment).language if texts else None
+            results = transcribe_voice_notes(
+                results,
+                language=language,
+                transcriber=ports.transcriber,
+                on_failure=ports.on_transcription_failed,
+            )
         repository.set_media(message_sid, results)
         messages = repository.conversation(summary_id)
     conversation = Conversation(
@@ -277,6 +293,8 @@ def _process(
             summary=summary,
             generated_at=generated_at,
             escalations=_history_lines(summary_id, ports),
+            sent=_sent_to_patient(summary_id, ports),
+            images=_thumbnails(messages, store),
         )
     )
     if _erased_after(job, ports):  # the erasure may have come while the summarizer ran
@@ -408,6 +426,45 @@ def _page(
         now=now,
     )
     return f"{result.status}:{result.reason}"
+
+
+def _keep_transcripts(
+    results: list[StoredMedia], messages: list[ConversationMessage], message_sid: str
+) -> list[StoredMedia]:
+    """The transcripts a previous delivery of this message already stored, carried over to the same objects."""
+    before = {
+        m.key: m
+        for message in messages
+        if message.message_sid == message_sid
+        for m in message.stored_media
+        if m.transcript_status == "done" and m.key
+    }
+    fields = ("transcript", "transcript_status", "transcript_language")
+    return [
+        item.model_copy(update={f: getattr(before[item.key], f) for f in fields})
+        if item.key in before
+        else item
+        for item in results
+    ]
+
+
+def _thumbnails(messages: list[ConversationMessage], store: ObjectStore) -> dict[str, bytes]:
+    """The photos' thumbnails for the PDF; one that cannot be read is left out (the report still lists it)."""
+    images: dict[str, bytes] = {}
+    for message in messages:
+        for item in message.stored_media:
+            if item.thumbnail_key:
+                try:
+                    images[item.thumbnail_key] = store.get(item.thumbnail_key, item.thumbnail_version_id)
+                except ReportStoreError:
+                    continue
+    return images
+
+
+def _sent_to_patient(summary_id: str, ports: Ports) -> list[OutboundRecord]:
+    """What was sent to the patient so far (doctors' replies, instructions, follow-ups), for the PDF thread."""
+    outbound = ports.outbound or (ports.escalation.outbound if ports.escalation is not None else None)
+    return [r for r in outbound.history(summary_id) if r.state != "sending"] if outbound is not None else []
 
 
 def _history_lines(summary_id: str, ports: Ports) -> list[str]:

@@ -159,7 +159,7 @@ def _conversation_payload(conversation: Conversation) -> tuple[list[dict[str, An
     used = 0
     truncated = False
     for message in reversed(conversation.messages):
-        body = message.body
+        body = message.screened_text  # a voice note's machine transcription follows the text
         if used + len(body) > MAX_CONVERSATION_CHARS:
             if payload:
                 truncated = True
@@ -170,6 +170,8 @@ def _conversation_payload(conversation: Conversation) -> tuple[list[dict[str, An
         item: dict[str, Any] = {"received_at": message.received_at.isoformat(), "text": body}
         if message.media:
             item["attachments"] = [media.content_type for media in message.media]
+        if message.location is not None:
+            item["shared_location"] = message.location.text()
         payload.append(item)
     payload.reverse()
     return payload, truncated

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from fasttriage.domain.models import ConversationMessage, TriageSummary
+from fasttriage.domain import fonts
+from fasttriage.domain.followup import OutboundRecord
+from fasttriage.domain.models import ConversationMessage, StoredMedia, TriageSummary
 from fasttriage.domain.urgency import Urgency
 
 BANNER_COLOURS = {
@@ -36,6 +38,10 @@ class ReportContext:
     summary: TriageSummary
     generated_at: datetime
     escalations: list[str] = field(default_factory=list)  # domain.escalation.EscalationEntry.line()
+    sent: list[OutboundRecord] = field(
+        default_factory=list
+    )  # messages to the patient (replies...), in the thread
+    images: dict[str, bytes] = field(default_factory=dict)  # thumbnail key -> JPEG bytes, embedded
 
 
 def _attachments(message: ConversationMessage) -> str:
@@ -43,15 +49,69 @@ def _attachments(message: ConversationMessage) -> str:
     if message.stored_media:
         return "".join(
             f"<br/><i>attachment {m.index + 1}: {escape(m.content_type or 'file')}, "
-            f"{'stored with the case' if m.status == 'stored' else escape(m.status)}</i>"
+            f"{'stored with the case' if m.status == 'stored' else escape(m.status)}</i>" + _transcript(m)
             for m in message.stored_media
         )
     return "".join(f"<br/><i>attachment: {escape(a.content_type or 'file')}</i>" for a in message.media)
 
 
+def _transcript(item: StoredMedia) -> str:
+    """A voice note's transcript, marked as a machine transcription (or that it failed)."""
+    if item.transcript:
+        return f"<br/><b>Voice note, machine transcription:</b> {_text(item.transcript)}"
+    if item.transcript_status == "failed":
+        return "<br/><i>Voice note: the machine transcription failed; listen to the recording.</i>"
+    return ""
+
+
+def _location(message: ConversationMessage) -> str:
+    """A shared location: what the patient's app named it, and a map link."""
+    place = message.location
+    if place is None:
+        return ""
+    url = escape(place.map_url, {'"': "&quot;"})
+    return (
+        f"<br/><b>Shared location:</b> {_text(place.text())}"
+        f'<br/><link href="{url}" color="blue"><u>Open map</u></link>'
+    )
+
+
+THUMBNAIL_MAX_MM = 60  # the longest side of a photo in the PDF
+
+
+def _thumbnails(message: ConversationMessage, images: dict[str, bytes], mm: float) -> list:
+    """The message's photos, as the stored thumbnails (already size-capped JPEGs), scaled to fit the cell."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    flowables = []
+    for item in message.stored_media:
+        data = images.get(item.thumbnail_key or "")
+        if not data:
+            continue
+        width, height = ImageReader(io.BytesIO(data)).getSize()
+        scale = THUMBNAIL_MAX_MM * mm / max(width, height, 1)
+        flowables.append(Image(io.BytesIO(data), width=width * scale, height=height * scale, hAlign="LEFT"))
+    return flowables
+
+
+def _naive(moment: datetime) -> datetime:
+    return (
+        moment.replace(tzinfo=None) if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+    )
+
+
+def _sent_line(record: OutboundRecord) -> str:
+    """A message sent to the patient, marked as such, with who sent it and its delivery status."""
+    status = record.delivery_status or record.state
+    error = f", error {escape(record.error_code)}" if record.error_code else ""
+    who = escape(record.by or "FastTriage")
+    return f"<b>To the patient</b> ({escape(record.kind)}, by {who}; {escape(status)}{error}):<br/>{_text(record.body)}"
+
+
 def _text(value: str) -> str:
-    """Patient text is data, never markup."""
-    return escape(value).replace("\n", "<br/>")
+    """Patient text is data, never markup; each run of it in a bundled font that draws it (domain.fonts)."""
+    return fonts.markup(value)
 
 
 def render_pdf(ctx: ReportContext) -> bytes:
@@ -61,7 +121,12 @@ def render_pdf(ctx: ReportContext) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    fonts.register()
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():  # every style: the bundled fonts, shaped (Arabic, Devanagari)
+        bold = getattr(style, "fontName", "").endswith("Bold")
+        style.fontName = fonts.SANS_BOLD if bold else fonts.SANS
+        style.shaping = 1
     body = styles["BodyText"]
     h2 = styles["Heading2"]
     banner_style = ParagraphStyle("banner", parent=body, textColor=colors.white, fontSize=14, leading=18)
@@ -149,15 +214,32 @@ def render_pdf(ctx: ReportContext) -> bytes:
         story.append(Paragraph(_text("\n".join(ctx.escalations)), body))
 
     story.append(Paragraph("Messages", h2))
-    timeline = [["Received (UTC)", "Message"]] + [
-        [
-            m.received_at.strftime("%Y-%m-%d %H:%M"),
-            Paragraph(
-                _text(m.body or "(no text)") + _attachments(m),
-                body,
-            ),
-        ]
+    rows_by_time: list[tuple[datetime, int, list]] = [
+        (
+            m.received_at,
+            0,
+            [
+                m.received_at.strftime("%Y-%m-%d %H:%M"),
+                [
+                    Paragraph(
+                        (_text(m.body) if m.body or m.location else "(no text)")
+                        + _location(m)
+                        + _attachments(m),
+                        body,
+                    ),
+                    *_thumbnails(m, ctx.images, mm),
+                ],
+            ],
+        )
         for m in ctx.messages
+    ]
+    rows_by_time += [
+        (r.created_at, 1, [r.created_at.strftime("%Y-%m-%d %H:%M"), Paragraph(_sent_line(r), body)])
+        for r in ctx.sent
+        if r.created_at is not None
+    ]
+    timeline = [["When (UTC)", "Message"]] + [
+        row for _, _, row in sorted(rows_by_time, key=lambda item: (_naive(item[0]), item[1]))
     ]
     story.append(_grid(timeline, Table, TableStyle, colors, mm, header=True))
 
@@ -181,7 +263,7 @@ def render_pdf(ctx: ReportContext) -> bytes:
 
     def page_number(canvas, doc) -> None:  # type: ignore[no-untyped-def]
         canvas.saveState()
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(fonts.SANS, 8)
         canvas.drawRightString(200 * mm, 10 * mm, f"Case {ctx.summary_id} v{ctx.version} - page {doc.page}")
         canvas.restoreState()
 
@@ -205,6 +287,7 @@ def _grid(rows, Table, TableStyle, colors, mm, header: bool = False):  # type: i
     widths = [35 * mm, 145 * mm] if len(rows[0]) == 2 else [55 * mm, 25 * mm, 100 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), fonts.SANS),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
         ("FONTSIZE", (0, 0), (-1, -1), 9),
@@ -212,9 +295,9 @@ def _grid(rows, Table, TableStyle, colors, mm, header: bool = False):  # type: i
     if header:
         style += [
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
-            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+            ("FONTNAME", (0, 0), (-1, 0), fonts.SANS_BOLD),
         ]
     else:
-        style.append(("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"))
+        style.append(("FONTNAME", (0, 0), (0, -1), fonts.SANS_BOLD))
     table.setStyle(TableStyle(style))
     return table

@@ -82,8 +82,13 @@ class DeterministicSummarizer:
     def summarize(self, conversation: Conversation) -> TriageSummary:
         assessment = conversation.assessment
         urgency = most_urgent(assessment.urgency_floor, self._default) or self._default
-        first = next((m.body for m in conversation.messages if m.body.strip()), "")
-        complaint = first.strip().splitlines()[0][:200] if first.strip() else "(no text: media only)"
+        first = next((m.screened_text for m in conversation.messages if m.screened_text.strip()), "")
+        if first.strip():
+            complaint = first.strip().splitlines()[0][:200]
+        elif any(m.location for m in conversation.messages):
+            complaint = "(no text: shared a location)"
+        else:
+            complaint = "(no text: media only)"
         return TriageSummary(
             chief_complaint=complaint,
             red_flags=list(assessment.red_flags),

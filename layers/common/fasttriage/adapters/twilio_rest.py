@@ -33,6 +33,7 @@ from fasttriage.domain.media import (
     is_allowed_content_type,
     normalize_content_type,
 )
+from fasttriage.domain.replies import SentReply
 
 # api.twilio.com, and the regional API hosts Twilio may use in MediaUrl (api.dublin.ie1.twilio.com).
 _TWILIO_API_HOST = re.compile(r"^api(\.[a-z0-9-]+)*\.twilio\.com$")
@@ -278,10 +279,28 @@ class TwilioMessenger:
 
     def send(self, *, from_: str, to: str, body: str) -> str:
         """Sends `body` from the clinic's number to the patient; returns Twilio's message SID."""
+        return str(self._create(from_=from_, to=to, body=body).sid)
+
+    def send_reply(
+        self, *, from_: str, to: str, body: str | None, content_sid: str | None, status_callback: str | None
+    ) -> SentReply:
+        """A doctor's reply: free-form `body`, or an approved template by its Content SID; Twilio posts its
+        delivery statuses to `status_callback`. Satisfies domain.replies.ReplySender."""
+        params: dict[str, Any] = {"from_": from_, "to": to}
+        if content_sid:
+            params["content_sid"] = content_sid
+        else:
+            params["body"] = body
+        if status_callback:
+            params["status_callback"] = status_callback
+        message = self._create(**params)
+        return SentReply(sid=str(message.sid), status=str(message.status) if message.status else None)
+
+    def _create(self, **params: Any) -> Any:
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
         try:
-            message = self._client.messages.create(from_=from_, to=to, body=body)
+            return self._client.messages.create(**params)
         except TwilioRestException as exc:
             if exc.status == 429 or exc.status >= 500:
                 # 429 and 503 refuse the request; after a 500/502/504 Twilio may have queued the message.
@@ -299,4 +318,3 @@ class TwilioMessenger:
             raise MessengerUnavailable(
                 f"Twilio answer unusable: {type(exc).__name__}", maybe_sent=True
             ) from exc
-        return str(message.sid)

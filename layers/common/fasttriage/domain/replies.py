@@ -1,0 +1,277 @@
+"""A doctor's reply to the patient, the full number on request, and Twilio's delivery status for replies.
+
+Pure: the case store, the audit log, the outbound log and the sender (Twilio, or the local messenger) are
+passed in.
+
+WhatsApp's rule (Twilio: "WhatsApp 24-hour window"): a free-form message may go only within 24 hours of the
+patient's last message; after that only an approved template. So a reply inside the window goes as the
+doctor wrote it; outside it, only the configured template (its Content SID) goes, which asks the patient to
+write back (the doctor's text is not sent; the doctor replies again once the patient answers). Without a
+template configured, a reply outside the window is refused with a clear error.
+
+Every reply is claimed in the outbound log before it is sent (`<summary_id>:reply:<request id>`), so the
+thread shows it even when Twilio fails, and audited whatever the outcome. Twilio's status callbacks then
+move its `delivery_status` forward (queued -> sent -> delivered -> read; failed/undelivered with an error
+code); a late callback never moves it back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fasttriage.domain.cases import (
+    AuditLog,
+    CaseStore,
+    CaseView,
+    Doctor,
+    EditConflict,
+    _audit,
+    _view,
+    window_open,
+)
+from fasttriage.domain.errors import InvalidMessage, MessageRejected, MessengerUnavailable
+from fasttriage.domain.models import MESSAGE_SID_PATTERN
+
+REPLY = "reply"
+TEMPLATE = "template"
+MAX_REPLY_CHARS = 1600  # Twilio's limit for one message body
+
+# Twilio's message statuses in the order a message goes through them; failure ends it.
+DELIVERY_RANK: dict[str, int] = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+    "undelivered": 6,
+    "failed": 6,
+    "canceled": 6,
+}
+
+
+class ReplyRequest(BaseModel):
+    """POST /summaries/{id}/replies."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_REPLY_CHARS, description="What the patient will read.")
+
+
+class ReplyResult(BaseModel):
+    summary_id: str
+    kind: Literal["reply", "template"]
+    state: str = Field(
+        description="sent (Twilio accepted it), rejected, or unknown (Twilio's answer was lost)."
+    )
+    delivery_status: str | None = Field(
+        default=None, description="Twilio's status when it answered: queued..."
+    )
+    error_code: str | None = None
+    note: str
+
+
+class PhoneReveal(BaseModel):
+    summary_id: str
+    phone: str = Field(description="The patient's number in E.164 form, for a call back.")
+    channel: str = Field(description="whatsapp or sms")
+
+
+class WindowClosed(EditConflict):
+    """Outside WhatsApp's 24-hour window and no approved template is configured."""
+
+    code = "window_closed"
+
+
+class ReplyFailed(EditConflict):
+    """Twilio refused or could not take the reply; the thread shows it as not sent."""
+
+    code = "reply_not_sent"
+
+
+@dataclass(frozen=True)
+class SentReply:
+    sid: str
+    status: str | None = None
+
+
+class ReplySender(Protocol):
+    def send_reply(
+        self, *, from_: str, to: str, body: str | None, content_sid: str | None, status_callback: str | None
+    ) -> SentReply:
+        """Sends one message; raises MessengerUnavailable / MessageRejected."""
+        ...
+
+
+class ReplyLog(Protocol):
+    def claim(
+        self,
+        key: str,
+        *,
+        summary_id: str,
+        patient_key: str,
+        kind: str,
+        body: str,
+        now: datetime,
+        by: str | None = None,
+        state: str = "sending",
+    ) -> bool: ...
+    def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None: ...
+    def record_delivery(self, update: DeliveryUpdate, now: datetime) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ReplyPolicy:
+    template_sid: str | None  # an approved WhatsApp template (Content SID, HX...), for outside the window
+    status_callback: str | None  # the signed route Twilio posts delivery statuses to
+    default_sender: str | None = None  # the clinic's WhatsApp sender when the case does not record it
+
+
+def _contact(view: CaseView, summary_id: str) -> str:
+    if not view.contact:
+        raise EditConflict(
+            "this case was stored before numbers were kept for replies; the patient's next message enables it",
+            {"summary_id": summary_id},
+        )
+    return view.contact
+
+
+def reveal_phone(
+    summary_id: str, *, doctor: Doctor, cases: CaseStore, audit: AuditLog, now: datetime
+) -> PhoneReveal:
+    """The patient's full number, for this doctor and this request only; audited before it is answered."""
+    view = _view(summary_id, cases)
+    contact = _contact(view, summary_id)
+    channel, _, number = contact.rpartition(":")
+    _audit(audit, doctor, "reveal_phone", now, summary_id=summary_id)
+    return PhoneReveal(summary_id=summary_id, phone=number, channel=channel or "sms")
+
+
+def send_reply(
+    summary_id: str,
+    request: ReplyRequest,
+    *,
+    doctor: Doctor,
+    cases: CaseStore,
+    audit: AuditLog,
+    outbound: ReplyLog,
+    sender: ReplySender,
+    policy: ReplyPolicy,
+    now: datetime,
+) -> ReplyResult:
+    view = _view(summary_id, cases)
+    contact = _contact(view, summary_id)
+    clinic = view.clinic or policy.default_sender
+    if not clinic:
+        raise EditConflict(
+            "the clinic's WhatsApp sender is not known for this case", {"summary_id": summary_id}
+        )
+    inside = window_open(view, now)
+    if not inside and not policy.template_sid:
+        _audit(audit, doctor, "send_reply", now, summary_id=summary_id, outcome="window_closed")
+        raise WindowClosed(
+            "the patient's last message is more than 24 hours old: WhatsApp allows only an approved template "
+            "then, and none is configured (REPLY_TEMPLATE_CONTENT_SID)",
+            {"summary_id": summary_id},
+        )
+    kind: Literal["reply", "template"] = "reply" if inside else "template"
+    body = request.text if inside else f"[template {policy.template_sid}: asks the patient to write back]"
+    key = f"{summary_id}:{REPLY}:{uuid.uuid4().hex}"
+    outbound.claim(
+        key,
+        summary_id=summary_id,
+        patient_key=view.patient_key or "",
+        kind=kind,
+        body=body,
+        now=now,
+        by=doctor.username,
+    )
+    state, status, code = "unknown", None, None
+    try:
+        sent = sender.send_reply(
+            from_=clinic,
+            to=contact,
+            body=request.text if inside else None,
+            content_sid=None if inside else policy.template_sid,
+            status_callback=policy.status_callback,
+        )
+        state, status = "sent", sent.status
+        outbound.finish(key, state="sent", now=now, provider_id=sent.sid)
+        if status:
+            outbound.record_delivery(DeliveryUpdate(message_sid=sent.sid, status=status), now)
+    except MessageRejected as exc:
+        state, code = "rejected", str(exc.code) if exc.code is not None else None
+        outbound.finish(key, state="rejected", now=now)
+        if code:
+            outbound.record_delivery(
+                DeliveryUpdate(message_sid=None, status="failed", error_code=code, key=key), now
+            )
+    except MessengerUnavailable as exc:
+        state = "unknown" if exc.maybe_sent else "rejected"
+        outbound.finish(key, state=state, now=now)
+    finally:
+        _audit(
+            audit,
+            doctor,
+            "send_reply",
+            now,
+            summary_id=summary_id,
+            outcome="ok" if state == "sent" else state,
+            detail={"kind": kind, "outbound": key, "twilio_error": code},
+        )
+    if state != "sent":
+        raise ReplyFailed(
+            f"the reply was not sent: Twilio {'refused it' if state == 'rejected' else 'did not confirm it'}"
+            + (f" (error {code})" if code else "")
+            + (" and it may still arrive" if state == "unknown" else ""),
+            {"summary_id": summary_id, "state": state, "error_code": code},
+        )
+    note = (
+        "sent as written"
+        if inside
+        else "outside WhatsApp's 24-hour window: the approved template went instead, asking the patient to "
+        "write back; reply again once they do"
+    )
+    return ReplyResult(summary_id=summary_id, kind=kind, state=state, delivery_status=status, note=note)
+
+
+# --- Twilio's status callback ------------------------------------------------------------------------------
+
+
+class DeliveryUpdate(BaseModel):
+    """One status callback (MessageSid, MessageStatus, ErrorCode), or a refusal recorded at send time (key)."""
+
+    message_sid: str | None
+    status: str
+    error_code: str | None = None
+    key: str | None = None
+
+    @property
+    def rank(self) -> int:
+        return DELIVERY_RANK.get(self.status, 0)
+
+
+class StatusForm(Protocol):
+    def get(self, key: str, default: None = None, /) -> str | None: ...
+
+
+def parse_status(form: StatusForm, *, account_sid: str) -> DeliveryUpdate:
+    """The fields of Twilio's message status callback we keep; InvalidMessage names a malformed one."""
+    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+    if not MESSAGE_SID_PATTERN.match(sid):
+        raise InvalidMessage("MessageSid", "is not a Twilio message SID")
+    if (form.get("AccountSid") or "").strip() != account_sid:
+        raise InvalidMessage("AccountSid", "does not match this clinic's Twilio account")
+    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
+    if status not in DELIVERY_RANK:
+        raise InvalidMessage("MessageStatus", f"is not one of {', '.join(sorted(DELIVERY_RANK))}")
+    code = (form.get("ErrorCode") or "").strip()
+    if code and not code.isdigit():
+        raise InvalidMessage("ErrorCode", "is not a number")
+    return DeliveryUpdate(message_sid=sid, status=status, error_code=code or None)
