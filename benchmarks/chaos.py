@@ -318,7 +318,7 @@ def scenarios(broker: PrivateBroker, messages: int, patients: int) -> list[Outco
     mongo = Switch()
 
     def mongo_faults(stack: Any) -> None:
-        stack.webhook.deps.patients = MongoPatients(FaultyDatabase(stack.db, mongo))
+        stack.webhook.deps.patients = MongoPatients(FaultyDatabase(stack.db, mongo))  # type: ignore[arg-type]
 
     spool_down = Switch()
 

@@ -1,18 +1,34 @@
-"""Shared fixtures: a LambdaContext, the real RabbitMQ (never skipped), moto's S3 server, mongomock."""
+"""Shared fixtures: a LambdaContext, the real RabbitMQ (never skipped), moto's S3 server, mongomock.
+
+Suites (pyproject's markers; `make unit` runs tests/unit alone, `make test` runs everything):
+- tests/unit runs with sockets disabled (pytest-socket): a unit test that reaches for the network fails.
+- elsewhere, a test that connects to the broker's port without the `broker` marker fails, and so does a
+  test in tests/e2e without `e2e` or a test using the browser or the infrastructure tools without its marker
+  (pytest_collection_modifyitems), so `-m "not broker"` really leaves the broker alone.
+"""
 
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import urllib3.util.connection  # noqa: F401  # opens a socket at import (IPv6 probe): before unit tests block them
 
 from fasttriage.local.lambdas import FakeContext
 from fasttriage.local.stack import broker_answers, free_port
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+BROKER_PORT = urlsplit(AMQP_URL).port or 5672
+TESTS = Path(__file__).resolve().parent
+SUITE_MARKERS = ("broker", "infra", "browser", "e2e")
+# Fixtures that mean "this test needs ...": a test using one must carry the marker.
+NEEDS_MARKER = {"broker_url": "broker", "queue_name": "broker", "driver": "browser", "browser": "browser"}
 
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FastTriage")
@@ -24,12 +40,73 @@ def lambda_context() -> FakeContext:
     return FakeContext()
 
 
+def _suite(item: pytest.Item) -> str:
+    try:
+        return Path(str(item.path)).resolve().relative_to(TESTS).parts[0]
+    except ValueError:
+        return ""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that needs the broker, a browser or the infrastructure tools says so with its marker."""
+    missing = []
+    for item in items:
+        marks = {mark.name for mark in item.iter_markers()}
+        suite = _suite(item)
+        wanted = {NEEDS_MARKER[name] for name in getattr(item, "fixturenames", ()) if name in NEEDS_MARKER}
+        if suite == "e2e":
+            wanted.add("e2e")
+        if suite == "unit" and marks & set(SUITE_MARKERS):
+            missing.append(f"{item.nodeid}: a unit test runs offline; move it out of tests/unit")
+        missing.extend(f"{item.nodeid}: needs @pytest.mark.{name}" for name in sorted(wanted - marks))
+    if missing:
+        raise pytest.UsageError("suite markers missing:\n  " + "\n  ".join(missing))
+
+
+@pytest.fixture(autouse=True)
+def _suite_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """tests/unit: no sockets at all. Elsewhere: the broker's port only for tests marked `broker`."""
+    if _suite(request.node) == "unit":
+        import pytest_socket
+
+        pytest_socket.disable_socket(allow_unix_socket=True)
+        try:
+            yield
+        finally:
+            pytest_socket.enable_socket()
+        return
+    if request.node.get_closest_marker("broker") is not None:
+        yield
+        return
+    original = socket.socket.connect
+
+    def guarded_connect(self: socket.socket, address: Any) -> None:
+        if isinstance(address, tuple) and len(address) >= 2 and address[1] == BROKER_PORT:
+            raise AssertionError(
+                f"{request.node.nodeid} connects to the broker (port {BROKER_PORT}) without @pytest.mark.broker"
+            )
+        return original(self, address)
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
 def _clear_metrics() -> Iterator[None]:
+    """Powertools' testing pattern: each test starts as a cold start with no metrics, no default dimensions."""
+    from aws_lambda_powertools.metrics.provider import cold_start
+
     from fasttriage.observability import metrics
 
+    metrics.clear_metrics()
+    metrics.clear_default_dimensions()
+    cold_start.reset_cold_start_flag()
     yield
     metrics.clear_metrics()
+    metrics.clear_default_dimensions()
 
 
 @pytest.fixture(scope="session")
@@ -178,4 +255,4 @@ def service_log() -> Iterator[Any]:
     handler.setFormatter(logger.registered_formatter)
     logger.addHandler(handler)
     yield buffer
-    logger.removeHandler(handler)
+    logger.removeHandler(handler)  # type: ignore[attr-defined]  # Powertools' Logger forwards to logging's

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,7 +17,7 @@ from fasttriage.auth import Doctor, Forbidden, Unauthenticated, doctor_from_even
 from fasttriage.config import Settings
 from fasttriage.domain import cases, replies
 from fasttriage.domain.errors import InvalidRequest, NotFound, TransientError
-from fasttriage.http import error_response
+from fasttriage.http import error_response, map_errors
 from fasttriage.observability import logger, metrics, tracer, without_phi_in_errors
 from fasttriage.wiring import DoctorsDependencies
 
@@ -152,22 +151,21 @@ def report(
     return link.model_dump(mode="json")
 
 
-def _answer(status: int, code: str) -> Callable[[Exception], Response]:
-    def answer(exc: Exception) -> Response:
-        if status == 403:
-            logger.warning("access denied")
-        return error_response(status, code, str(exc))
-
-    return answer
-
-
-for _error, (_status, _code) in {
+# Refused requests (the same table style as the webhook's REJECTIONS, through fasttriage.http.map_errors).
+REFUSALS: dict[type[Exception], tuple[int, str]] = {
     Unauthenticated: (401, "unauthenticated"),
     Forbidden: (403, "forbidden"),
     InvalidRequest: (400, "invalid_request"),
     NotFound: (404, "not_found"),
-}.items():
-    app.exception_handler(_error)(_answer(_status, _code))
+}
+
+
+def refused(exc: Exception, status: int, code: str) -> None:
+    if status == 403:
+        logger.warning("access denied")
+
+
+map_errors(app, REFUSALS, on_error=refused)
 
 
 @app.exception_handler(RequestValidationError)

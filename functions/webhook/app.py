@@ -24,7 +24,7 @@ from fasttriage.domain.errors import (
     SignatureRejected,
     UnsupportedMediaType,
 )
-from fasttriage.http import error_response
+from fasttriage.http import error_response, map_errors
 from fasttriage.observability import logger, metrics, tracer, without_phi_in_errors
 from fasttriage.wiring import WebhookDependencies
 
@@ -40,7 +40,7 @@ def twilio_webhook() -> Response:
     form = verified_form(
         headers=event.headers,
         body=event.body,
-        is_base64=event.is_base64_encoded,
+        is_base64=bool(event.is_base64_encoded),
         url=signed_urls(settings.public_webhook_url, event.raw_event),
         verifier=deps.verifier,
         max_bytes=settings.max_body_bytes,
@@ -87,7 +87,7 @@ def twilio_status() -> Response:
     form = verified_form(
         headers=event.headers,
         body=event.body,
-        is_base64=event.is_base64_encoded,
+        is_base64=bool(event.is_base64_encoded),
         url=signed_urls(settings.reply_status_callback_url, event.raw_event),
         verifier=deps.verifier,
         max_bytes=settings.max_body_bytes,
@@ -108,12 +108,12 @@ REJECTIONS: dict[type[Exception], tuple[int, str]] = {
 }
 
 
-@router.exception_handler(list(REJECTIONS))
-def rejected(exc: Exception) -> Response:
-    status, reason = next(v for kind, v in REJECTIONS.items() if isinstance(exc, kind))
+def rejected(exc: Exception, status: int, reason: str) -> None:
     logger.warning("message rejected", reason=reason, status=status)
     metrics.add_metric(name=f"rejected_{reason}", unit="Count", value=1)
-    return error_response(status, reason, str(exc))
+
+
+map_errors(router, REJECTIONS, on_error=rejected)
 
 
 @router.exception_handler(JobNotStored)

@@ -17,7 +17,7 @@ from fasttriage.local.events import fields_of
 from fasttriage.local.stack import LocalStack, free_port
 from support import ROOT, event, seed
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.broker]
 
 INSTALL = "sudo apt-get update && sudo apt-get install -y chromium chromium-driver"
 HOSTILE = "<img src=x onerror=\"window.__xss='ran'\">chest pain"

@@ -13,6 +13,8 @@ from pypdf import PdfReader
 
 from support import ROOT
 
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
 
 @pytest.mark.parametrize(
     ("amqp_url", "queue_says"),

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import pytest
 import requests
-from integration.twilio_stub import MediaItem, TwilioMediaStub
 from PIL import Image
+from twilio_stub import MediaItem, TwilioMediaStub
 
 from fasttriage.adapters.twilio_rest import MediaLimits, TwilioMediaFetcher
 from fasttriage.domain.media import media_key
@@ -20,6 +20,8 @@ from fasttriage.local.constants import LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN
 from fasttriage.local.demo import post_signed, sign_in, wait_for_cases
 from fasttriage.local.events import message_sid, twilio_payload
 from fasttriage.local.stack import LocalStack, free_port
+
+pytestmark = pytest.mark.e2e
 
 
 def jpeg() -> bytes:
@@ -79,7 +81,7 @@ def world():
             stack.stop()
 
 
-def send(stack: LocalStack, fields: list[tuple[str, str]], sid: str) -> dict:
+def send(stack: LocalStack, fields: list[tuple[str, str]], sid: str) -> str:
     answer = post_signed(stack.gateway.url, fields)
     assert answer.status_code == 200, answer.text
     summary_id = wait_for_cases(stack, {sid: 1}, timeout_s=30)[sid]

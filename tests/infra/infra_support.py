@@ -25,9 +25,7 @@ def load_cfn(path: Path) -> dict[str, Any]:
     try:
         from cfnlint.decode import decode
     except ImportError:  # pragma: no cover - environment problem, reported clearly
-        pytest.fail(
-            f"cfn-lint is not importable from {sys.executable}; run: pip install -r requirements/dev.txt"
-        )
+        pytest.fail(f"cfn-lint is not importable from {sys.executable}; run: make venv")
     template, matches = decode(str(path))
     assert not matches, f"{path.name} does not parse: {matches}"
     assert template is not None

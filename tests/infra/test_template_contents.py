@@ -387,7 +387,8 @@ def test_worker_service_waits_for_the_private_routes_and_broker_rules(resources)
 def test_admin_task_runs_the_cli_with_the_broker_secret_only_and_no_task_role(resources):
     task = props(resources, "AdminTaskDefinition")
     (admin,) = task["ContainerDefinitions"]
-    assert admin["EntryPoint"] == ["python", "-m", "fasttriage.cli"]
+    assert admin["EntryPoint"] == ["python", "-m", "fasttriage.dlq"]
+    assert (REPO / "worker" / "fasttriage" / "dlq.py").is_file(), "the admin task runs code the image has"
     assert admin["Image"] == {"Ref": "WorkerImageUri"}
     assert "TaskRoleArn" not in task, "dlq list/redrive only talk to the broker"
     assert admin["ReadonlyRootFilesystem"] is True
@@ -572,7 +573,12 @@ def test_common_layer_matches_the_contract(resources):
     assert layer["Type"] == "AWS::Serverless::LayerVersion"
     assert layer["Properties"]["ContentUri"] == "layers/common/"
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
-    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+    # layers/common/Makefile installs the pinned requirements --no-deps for the runtime's platform (issue 14)
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    makefile = (REPO / "layers" / "common" / "Makefile").read_text()
+    assert (
+        "build-CommonLayer:" in makefile and "--no-deps" in makefile and "--python-version 3.12" in makefile
+    )
     assert (REPO / "layers" / "common" / "requirements.txt").is_file()
 
 
@@ -729,7 +735,7 @@ def test_every_log_group_has_parameterised_retention_and_the_data_key(resources)
     assert props(resources, "PresignFunction")["LoggingConfig"]["LogGroup"] == {"Ref": "DoctorsApiLogGroup"}
 
 
-def _dashboard(resources) -> dict[str, Any]:
+def _dashboard(resources) -> tuple[dict[str, Any], str, Any]:
     body, variables = props(resources, "Dashboard")["DashboardBody"]["Fn::Sub"]
     rendered = re.sub(r"\$\{[^}]+\}", "X", body)
     return json.loads(rendered), body, variables

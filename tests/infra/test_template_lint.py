@@ -68,7 +68,7 @@ def test_sam_validate_lint_accepts_the_template():
 def test_cfn_lint_reports_no_errors_or_warnings(path: Path):
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
     if not cfn_lint.is_file():
-        pytest.fail(f"{cfn_lint} not found; run: {sys.executable} -m pip install -r requirements/dev.txt")
+        pytest.fail(f"{cfn_lint} not found; run: make venv")
     result = run([str(cfn_lint), "--format", "parseable", "--", str(path)])
     assert result.returncode == 0 and not result.stdout.strip(), (
         f"cfn-lint (exit {result.returncode}) on {path.name}:\n{result.stdout}{result.stderr}"
@@ -92,30 +92,13 @@ def test_checkov_passes_the_bootstrap_template():
     assert_checkov_clean(BOOTSTRAP_TEMPLATE)
 
 
-def test_sam_build_builds_the_layer_and_both_functions(tmp_path: Path):
+def test_sam_build_builds_a_layer_of_what_the_lambdas_import_and_both_functions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     if shutil.which("python3.12", path=_path_with_pyenv()) is None:
         pytest.fail(
             "python3.12 is needed on PATH for `sam build` (pyenv install 3.12.1, or install python3.12)"
         )
-    source = REPO
-    handlers = [REPO / "functions" / name / "app.py" for name in ("webhook", "presign")]
-    if not all(handler.is_file() for handler in handlers):
-        # The lead writes the handlers; build a copy with stand-ins so the template is still proven buildable.
-        source = tmp_path / "src"
-        source.mkdir()
-        for part in ("template.yaml", "samconfig.toml"):
-            shutil.copy2(REPO / part, source / part)
-        shutil.copytree(REPO / "layers", source / "layers", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(
-            REPO / "functions", source / "functions", ignore=shutil.ignore_patterns("__pycache__")
-        )
-        for name in ("webhook", "presign"):
-            handler = source / "functions" / name / "app.py"
-            handler.parent.mkdir(parents=True, exist_ok=True)
-            if not handler.exists():
-                handler.write_text(
-                    "def handler(event, context):\n    return {'statusCode': 200, 'body': ''}\n"
-                )
     build_dir = tmp_path / "build"
     env = {**SAM_ENV, "PYENV_VERSION": "3.11.7:3.12.1", "PATH": _path_with_pyenv()}
     result = run(
@@ -123,7 +106,7 @@ def test_sam_build_builds_the_layer_and_both_functions(tmp_path: Path):
             str(sam_bin()),
             "build",
             "--template-file",
-            str(source / "template.yaml"),
+            str(TEMPLATE),
             "--build-dir",
             str(build_dir),
         ],
@@ -133,10 +116,52 @@ def test_sam_build_builds_the_layer_and_both_functions(tmp_path: Path):
     )
     assert result.returncode == 0, f"sam build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     assert (build_dir / "template.yaml").is_file()
-    assert (build_dir / "CommonLayer" / "python" / "fasttriage").is_dir(), "the layer must ship the package"
-    assert (build_dir / "CommonLayer" / "python" / "pika").is_dir(), "the layer must ship its requirements"
+    layer = build_dir / "CommonLayer" / "python"
     for function in ("WebhookFunction", "PresignFunction"):
         assert (build_dir / function / "app.py").is_file()
+    with capsys.disabled():  # the size shows in every run, not only in a failing one
+        assert_layer_ships_what_the_lambdas_import_and_nothing_else(layer)
+    assert_every_function_imports_with_the_layer_and_the_runtime_alone(layer, tmp_path)
+
+
+# What no Lambda imports: the worker image's part of the package and the development part.
+NOT_IN_LAYER = [
+    "fasttriage/worker.py",
+    "fasttriage/dlq.py",
+    "fasttriage/adapters/consumer.py",
+    "fasttriage/adapters/deadletters.py",
+    "fasttriage/adapters/watsonx.py",
+    "fasttriage/adapters/transcribe.py",
+    "fasttriage/fonts",
+    "fasttriage/rules_cli.py",
+    "fasttriage/local",
+    "fasttriage/cli.py",
+    "fasttriage/evaluation.py",
+    "fasttriage/assess_cli.py",
+    # the python3.12 runtime's own copies; a second botocore alone was 30 MB of the layer
+    "boto3",
+    "botocore",
+    "s3transfer",
+    # worker-only libraries
+    "reportlab",
+    "ibm_watsonx_ai",
+    "httpx",
+    "pandas",
+]
+LAYER_LIMIT_BYTES = 250 * 1024 * 1024  # Lambda: function + layers, unzipped
+LAYER_BUDGET_BYTES = 60 * 1024 * 1024  # ours: well under the limit, with room for the function code
+
+
+def assert_layer_ships_what_the_lambdas_import_and_nothing_else(layer: Path) -> None:
+    for needed in ("fasttriage/domain/models.py", "fasttriage/wiring.py", "fasttriage/adapters/rabbitmq.py"):
+        assert (layer / needed).is_file(), f"the layer lacks {needed}"
+    for package in ("pika", "pydantic", "pymongo", "twilio", "aws_lambda_powertools", "aws_xray_sdk"):
+        assert (layer / package).is_dir(), f"the layer lacks {package} (layers/common/requirements.txt)"
+    shipped = [name for name in NOT_IN_LAYER if (layer / name).exists()]
+    assert not shipped, f"the layer ships what no Lambda imports: {shipped}"
+    size = sum(path.stat().st_size for path in layer.rglob("*") if path.is_file())
+    print(f"\nCommonLayer unzipped: {size / 1024 / 1024:.1f} MB (Lambda's limit: 250 MB with the function)")
+    assert size < LAYER_BUDGET_BYTES < LAYER_LIMIT_BYTES, f"the layer grew to {size / 1024 / 1024:.1f} MB"
 
 
 def _path_with_pyenv() -> str:
@@ -147,3 +172,34 @@ def _path_with_pyenv() -> str:
 
 def test_install_hint_names_the_script_that_exists():
     assert (REPO / INSTALL_HINT.split()[-1]).is_file()
+
+
+# What the python3.12 runtime adds to the path after the layers (/var/runtime): boto3 and what it needs.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "dateutil", "six.py", "urllib3", "jmespath")
+FUNCTIONS = ("webhook", "presign", "drainer", "escalation", "broker_users")
+
+
+def assert_every_function_imports_with_the_layer_and_the_runtime_alone(layer: Path, tmp_path: Path) -> None:
+    """A cold start of each handler on a bare Python 3.12 (-I: no venv, no site-packages of ours) with the
+    built layer and stand-ins for the runtime's boto3: an import the layer lacks fails here, not in AWS."""
+    python = subprocess.run(
+        ["bash", str(REPO / "scripts" / "python312.sh")], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    runtime = tmp_path / "var-runtime"
+    runtime.mkdir()
+    site = Path(sys.executable).parent.parent / "lib" / "python3.12" / "site-packages"
+    for name in RUNTIME_PACKAGES:
+        (runtime / name).symlink_to(site / name)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "PAGE_TOPIC_ARN": "arn:aws:sns:eu-central-1:210987654321:pages",
+        "MONGO_URI": "mongodb://127.0.0.1:1/fasttriage",  # pymongo connects on first use, never here
+    }
+    for name in FUNCTIONS:
+        code = f"import sys; sys.path[:0] = ['.', {str(layer)!r}, {str(runtime)!r}]; import app"
+        result = run([python, "-I", "-c", code], cwd=REPO / "functions" / name, env=env, timeout=60)
+        assert result.returncode == 0, (
+            f"functions/{name} does not import with the layer:\n{result.stderr[-3000:]}"
+        )

@@ -9,6 +9,8 @@ from fasttriage.local.demo import sign_in
 from fasttriage.local.stack import LocalStack, free_port
 from support import seed
 
+pytestmark = pytest.mark.broker
+
 
 @pytest.fixture(scope="module")
 def seeded(broker_url):
@@ -23,7 +25,7 @@ def seeded(broker_url):
         yield stack, cases
     finally:
         stack.stop()
-        _delete_queues(broker_url, stack.queue_name)
+        _delete_queues(broker_url, str(stack.queue_name))
 
 
 def _delete_queues(broker_url: str, name: str) -> None:

@@ -138,6 +138,7 @@ def test_the_tombstone_keeps_only_hashes_of_message_sids(ports, mongo_db):
 # --- 13.4: dead-letter and delay queues ---------------------------------------------------------------------
 
 
+@pytest.mark.broker
 def test_erasure_removes_the_patients_dead_and_delayed_jobs_and_logs_the_count(
     ports, broker_url, queue_name, service_log
 ):
@@ -180,7 +181,7 @@ def test_erasure_removes_the_patients_dead_and_delayed_jobs_and_logs_the_count(
     erasure = job(9, T0 + timedelta(minutes=1), JobKind.ERASE)
     runner(Delivery(erasure.model_dump_json().encode(), queue_name, 1, False, erasure.job_id))
 
-    left = {}
+    left: dict[str, list[str]] = {}
     for queue in (topology.dead, longest_delay):
         left[queue] = []
         while (got := channel.basic_get(queue, auto_ack=True))[0] is not None:

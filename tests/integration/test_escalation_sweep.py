@@ -27,6 +27,8 @@ from fasttriage.domain.models import CaseStatus
 from fasttriage.wiring import EscalationDependencies
 from worker_harness import RunningWorker, wait_for
 
+pytestmark = pytest.mark.broker
+
 DOCTOR = cases.Doctor(subject="s-2", username="dr.grace")
 POLICY = SweepPolicy.from_minutes(emergency=(5, 5, 2), urgent=(30, 30, 1), escalation_pages=1)
 
@@ -60,6 +62,7 @@ def acknowledge(mongo_db, summary_id):
     """What the console's Acknowledge button does: PATCH the case to in_review (audited)."""
     repo = MongoRepository(mongo_db)
     view = repo.get_view(summary_id)
+    assert view is not None, summary_id
     from datetime import UTC, datetime
 
     cases.change_status(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+import pytest
 from escalation_support import (
     CONSOLE,
     EMERGENCY_TEXT,
@@ -53,6 +54,7 @@ def test_the_samples_are_missed_by_the_screen():
         assert assess(text).urgency_floor is None
 
 
+@pytest.mark.broker
 def test_emergency_the_screen_misses_gets_one_instruction_and_one_page_however_often_the_job_runs(
     broker_url, queue_name, moto_endpoint, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
@@ -70,7 +72,8 @@ def test_emergency_the_screen_misses_gets_one_instruction_and_one_page_however_o
     assert runner(delivery(job, attempt=2)).decision is Decision.ACK  # and retried once more
 
     assert twilio_bodies(twilio) == [text_for(EMERGENCY, Language.EN)]
-    [page] = wait_for(lambda: len(inbox.received()) >= 1) and inbox.received()
+    assert wait_for(lambda: len(inbox.received()) >= 1), "no page arrived"
+    [page] = inbox.received()
     case = mongo_db["summaries"].find_one({})
     summary_id = case["_id"]
     assert case["urgency"] == "emergency"
@@ -90,6 +93,7 @@ def test_emergency_the_screen_misses_gets_one_instruction_and_one_page_however_o
     assert instruction["state"] == "sent" and instruction["provider_id"].startswith("SM")
 
 
+@pytest.mark.broker
 def test_upgrade_from_urgent_to_emergency_tells_and_pages_once_more(
     broker_url, queue_name, moto_endpoint, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
@@ -116,6 +120,7 @@ def test_upgrade_from_urgent_to_emergency_tells_and_pages_once_more(
     assert mongo_db["summaries"].count_documents({}) == 1
 
 
+@pytest.mark.broker
 def test_an_instruction_the_webhook_already_gave_is_not_sent_again_but_the_case_is_paged(
     broker_url, queue_name, moto_endpoint, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
@@ -137,6 +142,7 @@ def test_an_instruction_the_webhook_already_gave_is_not_sent_again_but_the_case_
     assert abs((told.at - job.received_at).total_seconds()) < 0.001  # when the webhook replied (Mongo: ms)
 
 
+@pytest.mark.broker
 def test_twilio_down_retries_the_instruction_without_paging_twice(
     broker_url, queue_name, moto_endpoint, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
@@ -156,6 +162,7 @@ def test_twilio_down_retries_the_instruction_without_paging_twice(
     assert len(inbox.received()) == 1  # the page went out on the first attempt, and only then
 
 
+@pytest.mark.broker
 def test_sns_down_is_retried_counted_and_pages_once_when_it_is_back(
     broker_url, queue_name, moto_endpoint, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
@@ -176,6 +183,7 @@ def test_sns_down_is_retried_counted_and_pages_once_when_it_is_back(
     assert len(twilio.sent) == 1  # the patient was told on the first attempt, once
 
 
+@pytest.mark.broker
 def test_sns_unreachable_is_a_pager_error_the_job_retries(
     broker_url, queue_name, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):

@@ -21,6 +21,8 @@ from fasttriage.local.stack import LocalStack, free_port
 from fasttriage.worker import JobRunner
 from support import event, webhook_events
 
+pytestmark = pytest.mark.broker
+
 
 def pdf_text(data: bytes) -> str:
     return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

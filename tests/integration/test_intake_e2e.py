@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,8 @@ from fasttriage.local.demo import post_signed, wait_for_cases
 from fasttriage.local.events import fields_of, message_sid, twilio_payload
 from fasttriage.local.stack import LocalStack, free_port
 from support import event, webhook_events
+
+pytestmark = pytest.mark.broker
 
 
 @pytest.fixture
@@ -89,7 +92,7 @@ def test_delete_my_data_erases_messages_cases_and_every_report_version(stack):
 
 def test_no_message_body_phone_number_or_name_reaches_any_log_line(stack, service_log, capfd):
     samples = [fields_of(event(p.name)) for p in webhook_events()]
-    firsts = {}
+    firsts: dict[str, Any] = {}
     for form in samples:
         assert post_signed(stack.gateway.url, form).status_code == 200
         firsts.setdefault(dict(form)["From"], dict(form)["MessageSid"])

@@ -34,7 +34,7 @@ class ScriptedSession:
     """Stands in for requests.Session: Twilio's API answers with a redirect to `location`, any other host 200."""
 
     def __init__(self, location: str) -> None:
-        self.location, self.requested = location, []
+        self.location, self.requested = location, list[str]()
 
     def __enter__(self) -> ScriptedSession:
         return self

@@ -66,6 +66,7 @@ def pdf_text(stack: LocalStack, summary_id: str) -> str:
 
 def status_callback(stack: LocalStack, fields: list[tuple[str, str]], token: str = LOCAL_AUTH_TOKEN) -> int:
     url = stack.settings.reply_status_callback_url
+    assert url, "the local stack sets REPLY_STATUS_CALLBACK_URL"
     answer = requests.post(
         url,
         data=urlencode(fields),

@@ -5,6 +5,7 @@ refusals and outages end up in the thread and the audit trail."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs
 
 import mongomock
@@ -39,7 +40,7 @@ DOCTOR = Doctor(subject="sub-1", username="dr.ada")
 
 @pytest.fixture
 def db():
-    database = mongomock.MongoClient(tz_aware=True)["t"]
+    database: Any = mongomock.MongoClient(tz_aware=True)["t"]
     repository = MongoRepository(database)
     sid = "SM" + "1" * 32
     job = TriageJob(

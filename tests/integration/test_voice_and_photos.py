@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import mongomock
 import pytest
@@ -74,7 +75,7 @@ def job(n: int, media: list[tuple[str, str]], body: str = "", at: datetime = T0)
 
 @pytest.fixture
 def world(s3, bucket):
-    db = mongomock.MongoClient(tz_aware=True)["t"]
+    db: Any = mongomock.MongoClient(tz_aware=True)["t"]
     store = ReportStore(s3, bucket)
     outbound, notifier, messenger = MongoOutbound(db), LocalNotifier(), LocalMessenger()
     escalation = EscalationPorts(
@@ -205,6 +206,7 @@ def test_a_photo_gets_a_capped_thumbnail_embedded_in_the_pdf_and_a_short_lived_p
         ttl_s=120,
     )
     url = detail.thread[0].media[0].thumbnail_url
+    assert url is not None
     assert "X-Amz-Expires=120" in url and "X-Amz-Signature=" in url
     answer = requests.get(url, timeout=10)
     assert answer.status_code == 200 and answer.content == thumb

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pika
+import pytest
 
 from fasttriage.adapters.consumer import ATTEMPT_HEADER, REASON_HEADER, Decision, Verdict
 from fasttriage.adapters.rabbitmq import RabbitPublisher, Topology
@@ -54,6 +55,7 @@ def queue_messages(broker_url, queue):
     return out
 
 
+@pytest.mark.broker
 def test_connection_closed_mid_job_completes_exactly_once_after_reconnect(
     broker_url, queue_name, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
@@ -76,6 +78,7 @@ def test_connection_closed_mid_job_completes_exactly_once_after_reconnect(
     assert queue_messages(broker_url, queue_name) == []
 
 
+@pytest.mark.broker
 def test_crash_between_the_writes_and_the_ack_is_not_applied_twice(
     broker_url, queue_name, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
@@ -104,6 +107,7 @@ def test_crash_between_the_writes_and_the_ack_is_not_applied_twice(
     assert len(versions) == 1  # the redelivery found every effect stored and rendered nothing again
 
 
+@pytest.mark.broker
 def test_poison_job_is_dead_lettered_after_n_attempts_and_the_jobs_behind_it_still_run(
     broker_url, queue_name, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
@@ -128,6 +132,7 @@ def test_poison_job_is_dead_lettered_after_n_attempts_and_the_jobs_behind_it_sti
     assert mongo_db["messages"].find_one({"_id": good.job_id}) is not None
 
 
+@pytest.mark.broker
 def test_malformed_job_is_dead_lettered_at_once_with_the_reason(broker_url, queue_name, mongo_db, s3, bucket):
     runner = make_runner(mongo_db, s3, bucket)
     with RunningWorker(lambda: broker_url, queue_name, runner) as consumer:
@@ -144,6 +149,7 @@ def test_malformed_job_is_dead_lettered_at_once_with_the_reason(broker_url, queu
     assert properties.headers[ATTEMPT_HEADER] == 1
 
 
+@pytest.mark.broker
 def test_llm_down_for_a_whole_run_every_job_still_gets_a_fallback_summary_and_a_pdf(
     broker_url, queue_name, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
@@ -167,6 +173,7 @@ def test_llm_down_for_a_whole_run_every_job_still_gets_a_fallback_summary_and_a_
     assert {c["urgency"] for c in cases} >= {"emergency"}
 
 
+@pytest.mark.broker
 def test_emergencies_waiting_behind_routine_jobs_are_taken_before_them(
     broker_url, queue_name, mongo_db, s3, bucket, webhook, publisher, lambda_context
 ):
@@ -197,6 +204,7 @@ def test_emergencies_waiting_behind_routine_jobs_are_taken_before_them(
     assert last_emergency <= 3, order
 
 
+@pytest.mark.broker
 def test_sigterm_finishes_the_running_job_then_exits_zero(
     broker_url, queue_name, moto_endpoint, s3, bucket, tmp_path, webhook, publisher, lambda_context
 ):
@@ -230,6 +238,7 @@ def test_sigterm_finishes_the_running_job_then_exits_zero(
     finally:
         if process.poll() is None:
             process.kill()
+    assert process.stdout is not None
     output = process.stdout.read()
     assert '"job completed"' in output and '"worker stopped"' in output
     assert queue_messages(broker_url, queue_name) == []  # acked, not requeued
@@ -247,6 +256,7 @@ def test_dockerfile_names_an_entrypoint_and_health_check_that_exist():
     assert helped.returncode == 0 and "--health" in helped.stdout
 
 
+@pytest.mark.broker
 def test_dead_letters_are_listed_without_loss_and_redriven_by_the_documented_command(
     broker_url, queue_name, mongo_db, s3, bucket
 ):
@@ -259,7 +269,7 @@ def test_dead_letters_are_listed_without_loss_and_redriven_by_the_documented_com
         connection.close()
         assert wait_for(lambda: consumer.stats.dead_lettered == 1, 20)
     env = {**os.environ, "AMQP_URL": broker_url, "QUEUE_NAME": queue_name}
-    cli = [sys.executable, "-m", "fasttriage.cli", "dlq"]
+    cli = [sys.executable, "-m", "fasttriage.dlq"]  # what the admin task runs in the worker image
     listed = subprocess.run([*cli, "list"], env=env, capture_output=True, text=True, check=True).stdout
     assert "1 dead letter(s)" in listed and "junk-1" in listed and "malformed job" in listed
     again = subprocess.run([*cli, "list"], env=env, capture_output=True, text=True, check=True).stdout

@@ -82,7 +82,7 @@ def test_media_is_stored_with_the_case_listed_in_the_pdf_and_one_follow_up_is_se
     assert "attachment 1: image/jpeg, stored with the case" in " ".join(text.split()), text
     assert len(http.sent) == 1  # one follow-up, although the job ran twice
     request, _ = http.sent[0]
-    form = parse_qs(request.body)
+    form = parse_qs(str(request.body))
     assert form["To"] == ["whatsapp:+15550100104"] and form["From"] == ["whatsapp:+14155238886"]
     assert form["Body"][0].endswith("?")
 
@@ -98,6 +98,7 @@ def test_an_abandoned_sending_claim_is_taken_over_by_exactly_one_attempt(mongo_d
     assert outbound.take_over("k", stale_before=later - timedelta(minutes=2), now=later)
     assert not outbound.take_over("k", stale_before=later - timedelta(minutes=2), now=later)  # one winner
     [record] = outbound.history("c" * 32)
+    assert record.updated_at is not None
     assert (record.state, record.updated_at.replace(tzinfo=UTC)) == ("sending", later)
     outbound.finish("k", state="sent", now=later)
     assert not outbound.take_over(

@@ -90,8 +90,8 @@ def _main() -> int:
     import fasttriage.wiring
     import fasttriage.worker
 
-    database = mongomock.MongoClient()["fasttriage"]
-    fasttriage.wiring.mongo_database = lambda settings, appname: database  # no MongoDB server here
+    database: Any = mongomock.MongoClient()["fasttriage"]
+    fasttriage.wiring.mongo_database = lambda settings, appname, **_: database  # type: ignore[assignment]  # no MongoDB server here
     delay = float(os.environ.get("HARNESS_SUMMARY_SECONDS", "0"))
     marker = os.environ.get("HARNESS_STARTED_FILE")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[2])]
 
@@ -50,7 +51,7 @@ def doctors(broken: bool) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
     from test_doctors_api import case_doc
 
-    db = mongomock.MongoClient()["fasttriage"]
+    db: Any = mongomock.MongoClient()["fasttriage"]
     db["summaries"].insert_one(case_doc(CASE_ID, complaint=PROBE_COMPLAINT))
     api = load_function("presign", fresh=True)
     api.deps.cases = BrokenCases() if broken else MongoRepository(db)

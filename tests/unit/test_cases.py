@@ -59,6 +59,7 @@ class FakeStore:
     def update_case_status(
         self, summary_id, *, expected_version, expected_revision, status, assignee, by, now
     ):
+        assert self.view is not None, "the fake holds no case"
         if self.race:  # another doctor saved between our read and our write
             self.view = cases.CaseView(self.view.record, self.view.revision + 1)
         if (self.view.record.version, self.view.revision) != (expected_version, expected_revision):

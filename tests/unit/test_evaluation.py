@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ MIN_TUNING = 150
 MIN_HOLDOUT = 120
 
 
-def write(directory: Path, name: str, rows: list[dict[str, object]]) -> None:
+def write(directory: Path, name: str, rows: list[Any]) -> None:
     (directory / f"{name}.jsonl").write_text(
         "\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8"
     )

@@ -173,7 +173,13 @@ class MemoryOutbound:
     ) -> bool:
         if key in self.docs:
             return False
-        self.docs[key] = {"summary_id": summary_id, "kind": kind, "body": body, "state": "sending"}
+        self.docs[key] = {
+            "summary_id": summary_id,
+            "patient_key": patient_key,
+            "kind": kind,
+            "body": body,
+            "state": "sending",
+        }
         return True
 
     def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None:
@@ -182,6 +188,12 @@ class MemoryOutbound:
     def release(self, key: str) -> None:
         if self.docs.get(key, {}).get("state") == "sending":
             del self.docs[key]
+
+    def erase_patient(self, patient_key: str) -> int:
+        doomed = [key for key, doc in self.docs.items() if doc.get("patient_key") == patient_key]
+        for key in doomed:
+            del self.docs[key]
+        return len(doomed)
 
     def history(self, summary_id: str) -> list[OutboundRecord]:
         self.reads += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import mongomock
 import pytest
@@ -26,13 +27,16 @@ class MemoryStore:
         self.objects.setdefault(key, []).append(body)
         return StoredObject(key=key, version_id=f"v{len(self.objects[key])}")
 
+    def get(self, key, version_id=None):
+        return self.objects[key][-1]
+
     def delete_case(self, summary_id):
         return 0
 
 
 @pytest.fixture
 def ports():
-    db = mongomock.MongoClient()["t"]
+    db: Any = mongomock.MongoClient()["t"]
     return Ports(
         MongoRepository(db), MongoPatients(db), SafeSummarizer(None, DeterministicSummarizer()), MemoryStore()
     )

@@ -4,6 +4,7 @@ webhook verifies signatures for, and "show phone number" is audited and never in
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import mongomock
 import pytest
@@ -31,7 +32,7 @@ class RecordingSender:
 def api(local_env):
     from fasttriage.local.lambdas import load_function
 
-    db = mongomock.MongoClient(tz_aware=True)["fasttriage"]
+    db: Any = mongomock.MongoClient(tz_aware=True)["fasttriage"]
     now = datetime.now(UTC)
     doc = case_doc(KNOWN, updated_at=now) | {"contact": PATIENT, "clinic": "whatsapp:+14155238886"}
     db["summaries"].insert_one(doc)

@@ -72,7 +72,7 @@ def pdftotext(pdf: bytes, tmp_path: Path) -> list[str]:
 def font_names(pdf: bytes) -> set[str]:
     names = set()
     for page in PdfReader(io.BytesIO(pdf)).pages:
-        for ref in page["/Resources"]["/Font"].values():
+        for ref in page["/Resources"]["/Font"].values():  # type: ignore[index]
             names.add(str(ref.get_object()["/BaseFont"]))
     return names
 

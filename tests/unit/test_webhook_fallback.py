@@ -47,7 +47,7 @@ def spool(webhook: Any) -> RecordingSpool:
 @pytest.fixture
 def mongo_down(webhook: Any, mongo_db: Any) -> Switch:
     switch = Switch()
-    webhook.deps.patients = MongoPatients(FaultyDatabase(mongo_db, switch))
+    webhook.deps.patients = MongoPatients(FaultyDatabase(mongo_db, switch))  # type: ignore[arg-type]
     switch.fail()
     return switch
 
@@ -166,7 +166,7 @@ class _Patients:
 def test_guarded_registry_never_waits_for_its_first_load_and_cools_down_after_a_failure():
     now = [0.0]
     inner = _Patients()
-    registry = GuardedRegistry(lambda: inner, cooldown_s=30, clock=lambda: now[0])  # type: ignore[arg-type]
+    registry = GuardedRegistry(lambda: inner, cooldown_s=30, clock=lambda: now[0])  # type: ignore[arg-type,return-value]
 
     with pytest.raises(RepositoryError, match="not ready"):
         registry.lookup("k")
@@ -226,7 +226,7 @@ def test_after_a_failed_publish_the_broker_is_skipped_for_the_cooldown_then_trie
     inner = RecordingPublisher(fail=True)
     tries = []
     original = inner.publish
-    inner.publish = lambda job: (tries.append(job), original(job))  # type: ignore[method-assign]
+    inner.publish = lambda job: (tries.append(job), original(job))  # type: ignore[method-assign,assignment,func-returns-value]
     guarded = GuardedPublisher(inner, cooldown_s=5, clock=lambda: now[0])
 
     for _ in range(3):

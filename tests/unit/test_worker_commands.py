@@ -29,6 +29,9 @@ class MemoryStore:
         self.objects[key] = body
         return StoredObject(key, None)
 
+    def get(self, key: str, version_id: str | None = None) -> bytes:
+        return self.objects[key]
+
     def delete_case(self, summary_id: str) -> int:
         gone = [k for k in self.objects if k.startswith(f"triage/{summary_id}/")]
         for k in gone:

@@ -6,7 +6,7 @@ import functools
 import os
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
@@ -48,10 +48,7 @@ class UnhandledError(RuntimeError):
     """What a handler raises instead of an unexpected exception whose text may quote patient data."""
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def without_phi_in_errors(handler: F) -> F:
+def without_phi_in_errors[F: Callable[..., Any]](handler: F) -> F:
     """Innermost handler decorator: an unexpected exception leaves as UnhandledError(<type name>).
 
     The X-Ray SDK records the message of any exception that crosses a traced subsegment (whatever Powertools'

@@ -3,16 +3,53 @@ until first use, so importing a handler stays cheap; the local stack and tests s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from fasttriage.adapters.rabbitmq import RabbitPublisher
 from fasttriage.adapters.registry import GuardedPublisher, GuardedRegistry
 from fasttriage.adapters.secrets import Secrets, TwilioCredentials, amqp_url
 from fasttriage.adapters.twilio import SignatureVerifier
 from fasttriage.config import Settings
+from fasttriage.domain.cases import AuditLog, CaseStore, ReportLinks
 from fasttriage.domain.intake import JobPublisher, PatientRegistry, Spool
+
+if TYPE_CHECKING:  # typing only: the handlers import these lazily, off the cold start
+    from pymongo.database import Database
+
+    from fasttriage.domain.escalation import EscalationPorts, SweepPolicy, UnacknowledgedCases
+    from fasttriage.domain.replies import ReplyLog, ReplySender
+
+
+class DoctorsCases(CaseStore, AuditLog, Protocol):
+    """What the doctors' API needs of the case store: read, list, change status, audit."""
+
+
+class DoctorsReports(ReportLinks, Protocol):
+    """Report links, and the store's origin for the photo thumbnails' presigned URLs."""
+
+    def origin(self) -> str: ...
+
+
+def lazy[T](factory: Callable[[], T]) -> T:
+    """factory() built on first attribute access, typed as what it builds (the port), so a cold start that
+    serves no request does no I/O (Secrets Manager, MongoDB, S3 clients) and callers still see the port."""
+    return cast(T, _Lazy(factory))
+
+
+class _Lazy:
+    def __init__(self, factory: Callable[[], object]) -> None:
+        self._factory = factory
+
+    @cached_property
+    def _target(self) -> object:
+        return self._factory()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
 
 
 @dataclass
@@ -96,88 +133,53 @@ def _spool(settings: Settings) -> Spool | None:
 @dataclass
 class DoctorsDependencies:
     settings: Settings
-    cases: Any  # MongoRepository (CaseReader)
-    links: Any  # ReportStore (ReportLinks)
-    outbound: Any = None  # MongoOutbound (domain.replies.ReplyLog)
-    sender: Any = None  # TwilioMessenger (domain.replies.ReplySender)
+    cases: DoctorsCases
+    links: DoctorsReports
+    outbound: ReplyLog
+    sender: ReplySender
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DoctorsDependencies:
         return cls(
             settings=settings,
-            cases=_LazyMongo(settings),
-            links=_LazyReports(settings),
-            outbound=_LazyOutbound(settings),
-            sender=_LazySender(settings),
+            cases=lazy(lambda: _doctors_cases(settings)),
+            links=lazy(lambda: _report_links(settings)),
+            outbound=lazy(lambda: _reply_log(settings)),
+            sender=lazy(lambda: _reply_sender(settings)),
         )
 
 
-class _LazyOutbound:
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+def _reply_log(settings: Settings) -> ReplyLog:
+    from fasttriage.adapters.outbound import MongoOutbound
 
-    @cached_property
-    def _log(self) -> Any:
-        from fasttriage.adapters.outbound import MongoOutbound
-
-        return MongoOutbound(mongo_database(self._settings, "fasttriage-doctors-api"))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._log, name)
+    return MongoOutbound(mongo_database(settings, "fasttriage-doctors-api"))
 
 
-class _LazySender:
+def _reply_sender(settings: Settings) -> ReplySender:
     """Twilio's REST client for doctors' replies, built on the first reply (reads the Twilio secret)."""
+    from fasttriage.adapters.twilio_rest import TwilioMessenger
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-
-    @cached_property
-    def _messenger(self) -> Any:
-        from fasttriage.adapters.twilio_rest import TwilioMessenger
-
-        twilio = Secrets(self._settings).twilio()
-        return TwilioMessenger(twilio.account_sid, twilio.auth_token)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._messenger, name)
+    twilio = Secrets(settings).twilio()
+    return TwilioMessenger(twilio.account_sid, twilio.auth_token)
 
 
-class _LazyMongo:
-    """Connects on first use (not at import): a cold start without a request does no I/O."""
+def _doctors_cases(settings: Settings) -> DoctorsCases:
+    from fasttriage.adapters.mongo import MongoRepository
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-
-    @cached_property
-    def _repository(self) -> Any:
-        from fasttriage.adapters.mongo import MongoRepository
-
-        return MongoRepository(mongo_database(self._settings, "fasttriage-doctors-api"))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._repository, name)
+    return MongoRepository(mongo_database(settings, "fasttriage-doctors-api"))
 
 
-class _LazyReports:
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+def _report_links(settings: Settings) -> DoctorsReports:
+    from fasttriage.adapters.s3 import ReportStore, s3_client
 
-    @cached_property
-    def _store(self) -> Any:
-        from fasttriage.adapters.s3 import ReportStore, s3_client
-
-        if not self._settings.reports_bucket:
-            raise RuntimeError("REPORTS_BUCKET is not set")
-        return ReportStore(s3_client(self._settings.aws_endpoint_url), self._settings.reports_bucket)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
+    if not settings.reports_bucket:
+        raise RuntimeError("REPORTS_BUCKET is not set")
+    return ReportStore(s3_client(settings.aws_endpoint_url), settings.reports_bucket)
 
 
 def mongo_database(
     settings: Settings, appname: str, *, timeout_ms: int = 3000, socket_timeout_ms: int | None = None
-) -> Any:
+) -> Database[Any]:
     """The configured database; pymongo connects lazily, on the first operation."""
     from pymongo import MongoClient
 
@@ -204,14 +206,14 @@ class EscalationDependencies:
     """The escalation sweep's ports (functions/escalation): unacknowledged cases, the pager, the clock."""
 
     settings: Settings
-    cases: Any  # domain.escalation.UnacknowledgedCases
-    ports: Any  # domain.escalation.EscalationPorts
-    policy: Any  # domain.escalation.SweepPolicy
-    clock: Any  # () -> datetime
+    cases: UnacknowledgedCases
+    ports: EscalationPorts
+    policy: SweepPolicy
+    clock: Callable[[], datetime]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EscalationDependencies:
-        from datetime import UTC, datetime
+        from datetime import UTC
 
         from fasttriage.adapters.pager import SnsPager, sns_client
         from fasttriage.adapters.pages import MongoOpenCases, MongoPageLog
@@ -232,7 +234,7 @@ class EscalationDependencies:
         return cls(settings, MongoOpenCases(db), ports, sweep_policy(settings), lambda: datetime.now(UTC))
 
 
-def sweep_policy(settings: Settings) -> Any:
+def sweep_policy(settings: Settings) -> SweepPolicy:
     from fasttriage.domain.escalation import SweepPolicy
 
     return SweepPolicy.from_minutes(

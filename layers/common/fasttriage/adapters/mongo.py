@@ -14,6 +14,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from fasttriage.adapters.mongo_errors import mongo_errors
 from fasttriage.domain.cases import AuditEntry, CaseView, QueueItem, QueueQuery
 from fasttriage.domain.errors import RepositoryError
 from fasttriage.domain.models import (
@@ -36,14 +37,12 @@ class DoctorsQueue:
 
     def ensure_doctor_indexes(self) -> None:
         """Indexes for the queue's filters and sort, and for reading the audit trail by case or by doctor."""
-        try:
+        with mongo_errors("could not create the doctors' indexes"):
             queue_order = [("urgency_rank", ASCENDING), ("updated_at", DESCENDING), ("_id", ASCENDING)]
             self.summaries.create_index([("status", ASCENDING), *queue_order])
             self.summaries.create_index(queue_order)
             self._db["audit"].create_index([("summary_id", ASCENDING), ("at", ASCENDING)])
             self._db["audit"].create_index([("subject", ASCENDING), ("at", ASCENDING)])
-        except PyMongoError as exc:
-            raise RepositoryError("could not create the doctors' indexes") from exc
 
     def list_queue(self, query: QueueQuery) -> list[QueueItem]:
         """Most urgent first, newest first within a level, then by id; keyset pagination after `query.after`."""
@@ -82,21 +81,17 @@ class DoctorsQueue:
             "summary.red_flags.code": 1,
             "summary.provenance.producer": 1,
         }
-        try:
+        with mongo_errors("queue read failed"):
             docs = (
                 self.summaries.find({"$and": conditions} if conditions else {}, projection)
                 .sort([("urgency_rank", ASCENDING), ("updated_at", DESCENDING), ("_id", ASCENDING)])
                 .limit(query.limit)
             )
             return [_queue_item(doc) for doc in docs]
-        except PyMongoError as exc:
-            raise RepositoryError("queue read failed") from exc
 
     def get_view(self, summary_id: str) -> CaseView | None:
-        try:
+        with mongo_errors("summary read failed"):
             doc = self.summaries.find_one({"_id": summary_id})
-        except PyMongoError as exc:
-            raise RepositoryError("summary read failed") from exc
         if not doc:
             return None
         from fasttriage.adapters.outbound import MongoOutbound
@@ -134,7 +129,7 @@ class DoctorsQueue:
             if expected_revision
             else {"$or": [{"revision": 0}, {"revision": {"$exists": False}}]}
         )
-        try:
+        with mongo_errors("status update failed"):
             doc = self.summaries.find_one_and_update(
                 {"_id": summary_id, "version": expected_version, **revision},
                 {
@@ -150,16 +145,12 @@ class DoctorsQueue:
                 projection={"revision": 1},
                 return_document=ReturnDocument.AFTER,
             )
-        except PyMongoError as exc:
-            raise RepositoryError("status update failed") from exc
         return int(doc["revision"]) if doc else None
 
     def record_audit(self, entry: AuditEntry) -> None:
         """Appends one audit entry. There is deliberately no update or delete path for this collection."""
-        try:
+        with mongo_errors("audit insert failed"):
             self._db["audit"].insert_one(entry.model_dump())
-        except PyMongoError as exc:
-            raise RepositoryError("audit insert failed") from exc
 
 
 def _queue_item(doc: dict[str, Any]) -> QueueItem:
@@ -187,23 +178,19 @@ class MongoRepository(DoctorsQueue):
         self.summaries = db["summaries"]
 
     def ensure_indexes(self) -> None:
-        try:
+        with mongo_errors("could not create indexes"):
             self.messages.create_index([("summary_id", ASCENDING), ("received_at", ASCENDING)])
             self.messages.create_index([("patient_key", ASCENDING)])
             self.summaries.create_index(
                 [("patient_key", ASCENDING), ("open", ASCENDING), ("last_message_at", DESCENDING)]
             )
             self.ensure_doctor_indexes()
-        except PyMongoError as exc:
-            raise RepositoryError("could not create indexes") from exc
 
     # --- sessions and messages -------------------------------------------------------------------------
 
     def session_of_message(self, message_sid: str) -> str | None:
-        try:
+        with mongo_errors("message lookup failed"):
             doc = self.messages.find_one({"_id": message_sid}, {"summary_id": 1})
-        except PyMongoError as exc:
-            raise RepositoryError("message lookup failed") from exc
         return str(doc["summary_id"]) if doc else None
 
     def open_session(self, patient_key: str, since: datetime, epoch: int | None = None) -> str | None:
@@ -211,10 +198,8 @@ class MongoRepository(DoctorsQueue):
         query: dict[str, Any] = {"patient_key": patient_key, "open": True, "last_message_at": {"$gte": since}}
         if epoch is not None:
             query["epoch"] = epoch
-        try:
+        with mongo_errors("session lookup failed"):
             doc = self.summaries.find_one(query, {"_id": 1}, sort=[("last_message_at", DESCENDING)])
-        except PyMongoError as exc:
-            raise RepositoryError("session lookup failed") from exc
         return str(doc["_id"]) if doc else None
 
     def add_message(self, summary_id: str, job: TriageJob) -> tuple[str, bool]:
@@ -241,12 +226,10 @@ class MongoRepository(DoctorsQueue):
         return summary_id, True
 
     def set_media(self, message_sid: str, media: list[StoredMedia]) -> None:
-        try:
+        with mongo_errors("media update failed"):
             self.messages.update_one(
                 {"_id": message_sid}, {"$set": {"stored_media": [m.model_dump() for m in media]}}
             )
-        except PyMongoError as exc:
-            raise RepositoryError("media update failed") from exc
 
     def conversation(self, summary_id: str) -> list[ConversationMessage]:
         return conversation(self._db, summary_id)
@@ -305,54 +288,42 @@ class MongoRepository(DoctorsQueue):
 
     def case_ids(self, patient_key: str) -> list[str]:
         """Every case id of a patient, from their cases and their messages (a case not saved yet)."""
-        try:
+        with mongo_errors("erasure failed"):
             ids = [str(d["_id"]) for d in self.summaries.find({"patient_key": patient_key}, {"_id": 1})]
             ids += [
                 str(d["summary_id"])
                 for d in self.messages.find({"patient_key": patient_key}, {"summary_id": 1})
                 if d["summary_id"] not in ids
             ]
-        except PyMongoError as exc:
-            raise RepositoryError("erasure failed") from exc
         return sorted(set(ids))
 
     def erase_patient(self, patient_key: str) -> list[str]:
         """Deletes every message and case of a patient; returns the case ids (for their S3 objects)."""
         ids = self.case_ids(patient_key)
-        try:
+        with mongo_errors("erasure failed"):
             self.messages.delete_many({"patient_key": patient_key})
             self.summaries.delete_many({"patient_key": patient_key})
-        except PyMongoError as exc:
-            raise RepositoryError("erasure failed") from exc
         return sorted(set(ids))
 
     def message_sids(self, patient_key: str) -> list[str]:
-        try:
+        with mongo_errors("message lookup failed"):
             return [str(d["_id"]) for d in self.messages.find({"patient_key": patient_key}, {"_id": 1})]
-        except PyMongoError as exc:
-            raise RepositoryError("message lookup failed") from exc
 
     def erase_case(self, summary_id: str) -> None:
         """Deletes one case and its messages (a job that raced an erasure sweeps what it stored)."""
-        try:
+        with mongo_errors("erasure failed"):
             self.messages.delete_many({"summary_id": summary_id})
             self.summaries.delete_one({"_id": summary_id})
-        except PyMongoError as exc:
-            raise RepositoryError("erasure failed") from exc
 
     def get(self, summary_id: str) -> CaseRecord | None:
-        try:
+        with mongo_errors("summary read failed"):
             doc = self.summaries.find_one({"_id": summary_id})
-        except PyMongoError as exc:
-            raise RepositoryError("summary read failed") from exc
         return _record(doc) if doc else None
 
     def list_cases(self, limit: int = 50) -> list[CaseRecord]:
-        try:
+        with mongo_errors("summary list failed"):
             docs = self.summaries.find({}).sort([("urgency_rank", ASCENDING), ("updated_at", DESCENDING)])
             return [_record(d) for d in docs.limit(limit)]
-        except PyMongoError as exc:
-            raise RepositoryError("summary list failed") from exc
 
 
 class MongoPatients:
@@ -367,10 +338,8 @@ class MongoPatients:
 
     def lookup(self, patient_key: str) -> tuple[bool, int]:
         """(first contact?, current case epoch), read only: the webhook registers after storing the job."""
-        try:
+        with mongo_errors("patient registry failed"):
             doc = self.patients.find_one({"_id": patient_key}, {"epoch": 1})
-        except PyMongoError as exc:
-            raise RepositoryError("patient registry failed") from exc
         return (doc is None, int(doc.get("epoch", 0)) if doc else 0)
 
     def current_epoch(self, patient_key: str) -> int:
@@ -399,7 +368,7 @@ class MongoPatients:
     def record_erasure(self, patient_key: str, at: datetime) -> None:
         """The erasure tombstone at `at`, unless one at or after it exists (the webhook may have written it):
         idempotent, so a redelivered or spooled erasure job starts no further case epoch."""
-        try:
+        with mongo_errors("patient registry failed"):
             doc = self.patients.find_one({"_id": patient_key}, {"erased_at": 1})
             erased = doc.get("erased_at") if doc else None
             if erased is not None and _aware(erased) >= at:
@@ -409,74 +378,60 @@ class MongoPatients:
                 {"$set": {"erased_at": at}, "$inc": {"epoch": 1}, "$setOnInsert": {"first_seen": at}},
                 upsert=True,
             )
-        except PyMongoError as exc:
-            raise RepositoryError("patient registry failed") from exc
 
     def register(self, patient_key: str, now: datetime) -> tuple[bool, int]:
         """(first contact?, current case epoch); one round trip."""
-        try:
+        with mongo_errors("patient registry failed"):
             before = self.patients.find_one_and_update(
                 {"_id": patient_key},
                 {"$setOnInsert": {"first_seen": now, "epoch": 0}},
                 upsert=True,
                 return_document=ReturnDocument.BEFORE,
             )
-        except PyMongoError as exc:
-            raise RepositoryError("patient registry failed") from exc
         return (before is None, int(before.get("epoch", 0)) if before else 0)
 
     def start_new_case(self, patient_key: str, now: datetime) -> int:
-        try:
+        with mongo_errors("patient registry failed"):
             after = self.patients.find_one_and_update(
                 {"_id": patient_key},
                 {"$inc": {"epoch": 1}, "$setOnInsert": {"first_seen": now}},
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
             )
-        except PyMongoError as exc:
-            raise RepositoryError("patient registry failed") from exc
         return int(after["epoch"]) if after else 0
 
     def request_erasure(self, patient_key: str, now: datetime) -> None:
-        try:
+        with mongo_errors("patient registry failed"):
             self.patients.update_one(
                 {"_id": patient_key},
                 {"$set": {"erased_at": now}, "$inc": {"epoch": 1}, "$setOnInsert": {"first_seen": now}},
                 upsert=True,
             )
-        except PyMongoError as exc:
-            raise RepositoryError("patient registry failed") from exc
 
     def remember_erased_messages(self, patient_key: str, message_ids: list[str]) -> None:
         """Keeps the hashed MessageSids of erased messages on the patient's tombstone (no text, no number)."""
         if not message_ids:
             return
-        try:
+        with mongo_errors("patient registry failed"):
             self.patients.update_one(
                 {"_id": patient_key}, {"$addToSet": {"erased_messages": {"$each": message_ids}}}, upsert=True
             )
-        except PyMongoError as exc:
-            raise RepositoryError("patient registry failed") from exc
 
     def is_erased_message(self, patient_key: str, message_id: str) -> bool:
-        try:
+        with mongo_errors("patient registry failed"):
             doc = self.patients.find_one({"_id": patient_key, "erased_messages": message_id}, {"_id": 1})
-        except PyMongoError as exc:
-            raise RepositoryError("patient registry failed") from exc
         return doc is not None
 
     def erased_at(self, patient_key: str) -> datetime | None:
-        try:
+        with mongo_errors("patient registry failed"):
             doc = self.patients.find_one({"_id": patient_key}, {"erased_at": 1})
-        except PyMongoError as exc:
-            raise RepositoryError("patient registry failed") from exc
         erased = doc.get("erased_at") if doc else None
         return _aware(erased) if erased else None
 
 
 def conversation(db: Database[Any], summary_id: str) -> list[ConversationMessage]:
     """The case's patient messages, oldest first."""
-    try:
+    with mongo_errors("conversation read failed"):
         docs = (
             db["messages"]
             .find({"summary_id": summary_id})
@@ -493,8 +448,6 @@ def conversation(db: Database[Any], summary_id: str) -> list[ConversationMessage
             )
             for d in docs
         ]
-    except PyMongoError as exc:
-        raise RepositoryError("conversation read failed") from exc
 
 
 def _aware(moment: datetime) -> datetime:

@@ -20,6 +20,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from fasttriage.adapters.mongo_errors import mongo_errors
 from fasttriage.domain.errors import RepositoryError
 from fasttriage.domain.followup import OutboundRecord
 from fasttriage.domain.replies import DeliveryUpdate
@@ -36,29 +37,23 @@ class MongoClaims:
         update: dict[str, Any] = {"state": state, "updated_at": now}
         if provider_id:
             update["provider_id"] = provider_id
-        try:
+        with mongo_errors(f"{self._what} update failed"):
             self._claims.update_one({"_id": key}, {"$set": update})
-        except PyMongoError as exc:
-            raise RepositoryError(f"{self._what} update failed") from exc
 
     def take_over(self, key: str, *, stale_before: datetime, now: datetime) -> bool:
         """Takes a claim left in 'sending' since before `stale_before` (its sender died between the claim and
         the send); True for exactly one caller, who must now send. Atomic: one conditional update."""
-        try:
+        with mongo_errors(f"{self._what} take-over failed"):
             result = self._claims.update_one(
                 {"_id": key, "state": "sending", "updated_at": {"$lt": stale_before}},
                 {"$set": {"updated_at": now}},
             )
-        except PyMongoError as exc:
-            raise RepositoryError(f"{self._what} take-over failed") from exc
         return result.modified_count == 1
 
     def release(self, key: str) -> None:
         """Deletes a claim still in 'sending' (the send certainly failed), so a retry can claim it again."""
-        try:
+        with mongo_errors(f"{self._what} release failed"):
             self._claims.delete_one({"_id": key, "state": "sending"})
-        except PyMongoError as exc:
-            raise RepositoryError(f"{self._what} release failed") from exc
 
 
 class MongoOutbound(MongoClaims):
@@ -70,12 +65,10 @@ class MongoOutbound(MongoClaims):
         self.outbound = self._claims = db["outbound"]
 
     def ensure_indexes(self) -> None:
-        try:
+        with mongo_errors("could not create outbound indexes"):
             self.outbound.create_index([("summary_id", ASCENDING), ("created_at", ASCENDING)])
             self.outbound.create_index([("patient_key", ASCENDING)])
             self.outbound.create_index([("provider_id", ASCENDING)], sparse=True)
-        except PyMongoError as exc:
-            raise RepositoryError("could not create outbound indexes") from exc
 
     def claim(
         self,
@@ -113,7 +106,7 @@ class MongoOutbound(MongoClaims):
 
     def history(self, summary_id: str) -> list[OutboundRecord]:
         """Every claim of the case, oldest first."""
-        try:
+        with mongo_errors("outbound lookup failed"):
             docs = list(
                 self.outbound.find(
                     {"summary_id": summary_id},
@@ -131,8 +124,6 @@ class MongoOutbound(MongoClaims):
                     sort=[("created_at", 1)],
                 )
             )
-        except PyMongoError as exc:
-            raise RepositoryError("outbound lookup failed") from exc
         return [
             OutboundRecord(
                 key=str(d["_id"]),
@@ -161,14 +152,10 @@ class MongoOutbound(MongoClaims):
         }
         if update.error_code:
             fields["error_code"] = update.error_code
-        try:
+        with mongo_errors("delivery status update failed"):
             return bool(self.outbound.update_one(where, {"$set": fields}).modified_count)
-        except PyMongoError as exc:
-            raise RepositoryError("delivery status update failed") from exc
 
     def erase_patient(self, patient_key: str) -> int:
         """Deletes everything sent to the patient (part of a data erasure); returns the count."""
-        try:
+        with mongo_errors("outbound erasure failed"):
             return int(self.outbound.delete_many({"patient_key": patient_key}).deleted_count)
-        except PyMongoError as exc:
-            raise RepositoryError("outbound erasure failed") from exc

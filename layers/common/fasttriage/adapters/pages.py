@@ -16,6 +16,7 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from fasttriage.adapters.mongo_errors import mongo_errors
 from fasttriage.adapters.outbound import MongoClaims
 from fasttriage.domain.errors import RepositoryError
 from fasttriage.domain.escalation import (
@@ -57,10 +58,8 @@ class MongoPageLog(MongoClaims):
         self.pages = self._claims = db["pages"]
 
     def ensure_indexes(self) -> None:
-        try:
+        with mongo_errors("could not create page indexes"):
             self.pages.create_index([("summary_id", ASCENDING), ("created_at", ASCENDING)])
-        except PyMongoError as exc:
-            raise RepositoryError("could not create page indexes") from exc
 
     def claim(self, record: PageRecord) -> bool:
         try:
@@ -84,18 +83,14 @@ class MongoPageLog(MongoClaims):
         return True
 
     def history(self, summary_id: str) -> list[PageRecord]:
-        try:
+        with mongo_errors("page lookup failed"):
             docs = list(self.pages.find({"summary_id": summary_id}, sort=[("created_at", 1)]))
-        except PyMongoError as exc:
-            raise RepositoryError("page lookup failed") from exc
         return [_page(doc) for doc in docs]
 
     def all(self) -> list[PageRecord]:
         """Every page, oldest first (the local stack's out/pages.jsonl)."""
-        try:
+        with mongo_errors("page lookup failed"):
             return [_page(doc) for doc in self.pages.find({}, sort=[("created_at", 1)])]
-        except PyMongoError as exc:
-            raise RepositoryError("page lookup failed") from exc
 
 
 class MongoOpenCases:
@@ -106,7 +101,7 @@ class MongoOpenCases:
         self.messages = db["messages"]
 
     def unacknowledged(self, levels: Sequence[Urgency]) -> list[OpenCase]:
-        try:
+        with mongo_errors("unacknowledged cases read failed"):
             docs = list(
                 self.summaries.find(
                     {"status": "new", "urgency": {"$in": [level.value for level in levels]}},
@@ -128,14 +123,12 @@ class MongoOpenCases:
                         first_message_at=_aware(first["received_at"] if first else doc["created_at"]),
                     )
                 )
-        except PyMongoError as exc:
-            raise RepositoryError("unacknowledged cases read failed") from exc
         return cases
 
 
 def escalation_history(db: Database[Any], summary_id: str) -> list[EscalationEntry]:
     """The case's patient instructions (from `outbound`) and pages, oldest first, for the doctors' API."""
-    try:
+    with mongo_errors("escalation history read failed"):
         instructions = [
             OutboundRecord(
                 key=str(d["_id"]),
@@ -151,6 +144,4 @@ def escalation_history(db: Database[Any], summary_id: str) -> list[EscalationEnt
             )
         ]
         pages = MongoPageLog(db).history(summary_id)
-    except PyMongoError as exc:
-        raise RepositoryError("escalation history read failed") from exc
     return history_entries(instructions, pages)

@@ -10,7 +10,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, overload
 
 from fasttriage.domain import patient_messages, redflags
 from fasttriage.domain.errors import InvalidMessage, JobNotStored, PublishError, RepositoryError, SpoolError
@@ -35,9 +35,13 @@ class JobPublisher(Protocol):
 class Form(Protocol):
     """Form fields: first value by key (Mapping) and every value by getlist()."""
 
-    def get(self, key: str, default: str | None = None) -> str | None: ...
+    @overload
+    def get(self, key: str, default: None = None, /) -> str | None: ...
 
-    def getlist(self, key: str) -> list[str]: ...
+    @overload
+    def get(self, key: str, default: str, /) -> str: ...
+
+    def getlist(self, key: str, /) -> list[str]: ...
 
 
 @dataclass(frozen=True)

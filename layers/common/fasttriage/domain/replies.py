@@ -258,7 +258,7 @@ class DeliveryUpdate(BaseModel):
 
 
 class StatusForm(Protocol):
-    def get(self, key: str, default: str | None = None) -> str | None: ...
+    def get(self, key: str, default: None = None, /) -> str | None: ...
 
 
 def parse_status(form: StatusForm, *, account_sid: str) -> DeliveryUpdate:

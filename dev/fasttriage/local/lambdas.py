@@ -11,7 +11,7 @@ from typing import Any
 
 
 def repo_root() -> Path:
-    """The checkout this package lives in (layers/common/fasttriage/local -> repo)."""
+    """The checkout this package lives in (dev/fasttriage/local -> repo)."""
     here = Path(__file__).resolve()
     for parent in here.parents:
         if (parent / "template.yaml").exists() or (parent / "functions").is_dir():

@@ -86,7 +86,7 @@ class LocalStack:
         from fasttriage.config import Settings
         from fasttriage.local.gateway import LocalGateway
         from fasttriage.local.lambdas import load_function
-        from fasttriage.wiring import DoctorsDependencies
+        from fasttriage.wiring import DoctorsDependencies, lazy
         from fasttriage.worker import build_runner
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log names S3 keys
@@ -152,6 +152,8 @@ class LocalStack:
             settings=self.doctors.settings,
             cases=self.runner.repository,
             links=ReportStore(self.s3, LOCAL_BUCKET),
+            outbound=self.runner.ports.outbound,  # type: ignore[arg-type]  # a MongoOutbound: the reply log too
+            sender=lazy(lambda: self.escalation.messenger),  # the local messenger, wired just below
         )
         # Escalation without AWS or Twilio: a local notifier and messenger, the keyword stub as the "LLM".
         from fasttriage.local.notifier import wire_local_escalation

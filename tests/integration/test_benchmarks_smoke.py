@@ -78,6 +78,7 @@ def test_scaling_benchmark_records_which_worker_ran_each_job(broker_url):
     assert [r["workers"] for r in results] == [1, 2]
     assert all(r["shared"] == 0 and r["missing"] == 0 and r["cases"] == 4 for r in results)
     assert sum(results[1]["per_worker"]) == 4
+    assert [r["processes"] for r in results] == [1, 2]  # each worker a process of its own, as a Fargate task
     assert_well_formed(scaling.build_section(results, 0.01, 1.0), goals=2)
 
 

@@ -60,31 +60,9 @@ def _local(args: argparse.Namespace) -> int:
 
 
 def _dlq(args: argparse.Namespace) -> int:
-    import os
+    from fasttriage.dlq import run  # worker/fasttriage/dlq.py: the worker image runs it too
 
-    from fasttriage.adapters.deadletters import list_dead, redrive
-    from fasttriage.adapters.secrets import Secrets, amqp_url
-    from fasttriage.config import Settings
-
-    settings = Settings.from_env()
-    url = amqp_url(settings, Secrets(settings)) if not os.environ.get("AMQP_URL") else os.environ["AMQP_URL"]
-    queue = args.queue or settings.queue_name
-    if args.dlq_command == "list":
-        letters = list_dead(url, queue, args.limit)
-        print(f"{len(letters)} dead letter(s) in {queue}.dead")
-        for d in letters:
-            print(
-                f"  {d.message_id}  attempts={d.attempts}  from={d.origin}  bytes={d.size}  reason={d.reason}"
-            )
-        return 0
-    if not args.all and not args.id:
-        print("say which: --id <MessageSid> (repeatable) or --all", file=sys.stderr)
-        return 2
-    moved = redrive(url, queue, None if args.all else set(args.id))
-    print(f"re-drove {len(moved)} job(s) to their queues")
-    for d in moved:
-        print(f"  {d.message_id} -> {d.origin}")
-    return 0
+    return run(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,14 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--group", default="doctors")
 
     dlq = sub.add_parser("dlq", help="list or re-drive dead-lettered jobs (AMQP_URL or the broker settings)")
-    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
-    dlq_list = dlq_sub.add_parser("list", help="list dead letters without consuming them")
-    dlq_list.add_argument("--limit", type=int, default=100)
-    dlq_redrive = dlq_sub.add_parser("redrive", help="move dead letters back to their queue")
-    dlq_redrive.add_argument("--id", action="append", help="a job's MessageSid (repeatable)")
-    dlq_redrive.add_argument("--all", action="store_true")
-    for p in (dlq_list, dlq_redrive):
-        p.add_argument("--queue", help="job queue (default QUEUE_NAME or triage.jobs)")
+    from fasttriage.dlq import add_arguments
+
+    add_arguments(dlq)
 
     sub.add_parser("assess", help="red-flag assessment of a text (or --jsonl on stdin)", add_help=False)
     sub.add_parser(

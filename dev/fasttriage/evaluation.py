@@ -132,8 +132,8 @@ class SetReport:
 
 def default_dir() -> Path:
     """tests/vignettes of the repository this module lives in, else ./tests/vignettes."""
-    # layers/common/fasttriage/evaluation.py -> repository root is three levels above the package.
-    beside_repo = Path(__file__).resolve().parents[3] / "tests" / "vignettes"
+    # dev/fasttriage/evaluation.py -> the repository root is two levels above the package.
+    beside_repo = Path(__file__).resolve().parents[2] / "tests" / "vignettes"
     return beside_repo if beside_repo.is_dir() else Path.cwd() / "tests" / "vignettes"
 
 
