@@ -32,7 +32,7 @@ from pydantic import BaseModel
 
 from fasttriage.domain import patient_messages
 from fasttriage.domain.errors import MessageRejected, MessengerUnavailable, PagerUnavailable
-from fasttriage.domain.followup import Messenger, OutboundRecord
+from fasttriage.domain.followup import ClaimLog, Messenger, OutboundRecord
 from fasttriage.domain.models import JobKind, Language, TriageJob, TriageSummary
 from fasttriage.domain.urgency import Urgency
 
@@ -84,22 +84,9 @@ def _level_of_kind(kind: str) -> Urgency | None:
 # --- ports -----------------------------------------------------------------------------------------------
 
 
-class InstructionLog(Protocol):
+class InstructionLog(ClaimLog, Protocol):
     """The outbound log (adapters.outbound.MongoOutbound): every message the worker sent a patient."""
 
-    def claim(
-        self,
-        key: str,
-        *,
-        summary_id: str,
-        patient_key: str,
-        kind: str,
-        body: str,
-        now: datetime,
-        by: str | None = None,
-        state: str = "sending",
-    ) -> bool: ...
-    def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None: ...
     def release(self, key: str) -> None: ...
     def history(self, summary_id: str) -> list[OutboundRecord]: ...
     def take_over(self, key: str, *, stale_before: datetime, now: datetime) -> bool: ...

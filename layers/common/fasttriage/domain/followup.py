@@ -88,6 +88,25 @@ class Messenger(Protocol):
         ...
 
 
+class ClaimLog(Protocol):
+    """The outbound log's claim-then-send core (adapters.outbound.MongoOutbound), shared by every sender:
+    the follow-up, the escalation instruction and the doctors' replies."""
+
+    def claim(
+        self,
+        key: str,
+        *,
+        summary_id: str,
+        patient_key: str,
+        kind: str,
+        body: str,
+        now: datetime,
+        by: str | None = None,
+        state: str = "sending",
+    ) -> bool: ...
+    def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None: ...
+
+
 class OutboundLog(Protocol):
     def claim(
         self, key: str, *, summary_id: str, patient_key: str, kind: str, body: str, now: datetime

@@ -35,6 +35,7 @@ from fasttriage.domain.cases import (
     window_open,
 )
 from fasttriage.domain.errors import InvalidMessage, MessageRejected, MessengerUnavailable
+from fasttriage.domain.followup import ClaimLog
 from fasttriage.domain.models import MESSAGE_SID_PATTERN
 
 REPLY = "reply"
@@ -109,20 +110,7 @@ class ReplySender(Protocol):
         ...
 
 
-class ReplyLog(Protocol):
-    def claim(
-        self,
-        key: str,
-        *,
-        summary_id: str,
-        patient_key: str,
-        kind: str,
-        body: str,
-        now: datetime,
-        by: str | None = None,
-        state: str = "sending",
-    ) -> bool: ...
-    def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None: ...
+class ReplyLog(ClaimLog, Protocol):
     def record_delivery(self, update: DeliveryUpdate, now: datetime) -> bool: ...
 
 
