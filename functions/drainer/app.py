@@ -13,11 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from fasttriage.adapters.rabbitmq import RabbitPublisher
 from fasttriage.adapters.secrets import Secrets, amqp_url
 from fasttriage.adapters.spool import SpooledJob, drain
-from fasttriage.config import Settings
+from fasttriage.config import DrainerSettings
 from fasttriage.domain.intake import JobPublisher
 from fasttriage.observability import logger, metrics, tracer
 
-settings = Settings.from_env()
+settings = DrainerSettings.from_env()
 secrets = Secrets(settings)
 publisher: JobPublisher = RabbitPublisher(
     lambda: amqp_url(settings, secrets),

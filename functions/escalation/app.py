@@ -9,12 +9,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fasttriage.config import Settings
+from fasttriage.config import EscalationSweepSettings
 from fasttriage.domain import escalation
 from fasttriage.observability import logger, metrics, tracer
 from fasttriage.wiring import EscalationDependencies
 
-settings = Settings.from_env()
+settings = EscalationSweepSettings.from_env()
 deps = EscalationDependencies.from_settings(settings)
 
 

@@ -14,14 +14,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fasttriage import console
 from fasttriage.auth import Doctor, Forbidden, Unauthenticated, doctor_from_event
-from fasttriage.config import Settings
+from fasttriage.config import DoctorsApiSettings
 from fasttriage.domain import cases, replies
 from fasttriage.domain.errors import InvalidRequest, NotFound, TransientError
 from fasttriage.http import error_response, map_errors
 from fasttriage.observability import logger, metrics, tracer, without_phi_in_errors
 from fasttriage.wiring import DoctorsDependencies
 
-settings = Settings.from_env()
+settings = DoctorsApiSettings.from_env()
 deps = DoctorsDependencies.from_settings(settings)
 app = APIGatewayRestResolver(enable_validation=True)
 LOCAL_GATEWAY_STAGE = "local"  # fasttriage.local.gateway's stage; a deployed API's stage is dev or prod

@@ -15,7 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fasttriage.adapters.twilio import signed_urls, twiml_message, verified_form
-from fasttriage.config import Settings
+from fasttriage.config import WebhookSettings
 from fasttriage.domain import intake, replies
 from fasttriage.domain.errors import (
     InvalidMessage,
@@ -28,7 +28,7 @@ from fasttriage.http import error_response, map_errors
 from fasttriage.observability import logger, metrics, tracer, without_phi_in_errors
 from fasttriage.wiring import WebhookDependencies
 
-settings = Settings.from_env()
+settings = WebhookSettings.from_env()
 deps = WebhookDependencies.from_settings(settings)
 router = Router()
 

@@ -7,7 +7,7 @@ import json
 import mongomock
 import pytest
 
-from fasttriage.config import ConfigurationError, Settings, is_placeholder
+from fasttriage.config import ConfigurationError, TwilioSettings, is_placeholder
 from fasttriage.local.events import fields_of, signed_webhook_event
 from support import event
 
@@ -68,10 +68,10 @@ def test_the_webhook_does_not_start_with_a_placeholder_in_its_environment(local_
 
 
 def test_the_worker_does_not_start_with_the_template_twilio_secret(secretsmanager):
-    from fasttriage.worker import build_runner
+    from fasttriage.worker import WorkerSettings, build_runner
 
     arn = secret(secretsmanager, "fasttriage/twilio", TEMPLATE_TWILIO_SECRET)
-    settings = Settings(twilio_secret_arn=arn, reports_bucket="reports")
+    settings = WorkerSettings(twilio_secret_arn=arn, reports_bucket="reports")
     with pytest.raises(ConfigurationError, match=r"auth_token|account_sid"):
         build_runner(settings, mongo_db=mongomock.MongoClient()["w"], s3=object())
 
@@ -93,10 +93,14 @@ def test_an_empty_previous_token_means_no_rotation_but_a_placeholder_one_is_refu
     from fasttriage.adapters.secrets import Secrets
 
     real = {"account_sid": "AC" + "1f" * 16, "auth_token": "0f3a9c1e2b4d5f6a7b8c9d0e1f2a3b4c"}
-    ok = Secrets(Settings(twilio_secret_arn=secret(secretsmanager, "a", {**real, "previous_auth_token": ""})))
+    ok = Secrets(
+        TwilioSettings(twilio_secret_arn=secret(secretsmanager, "a", {**real, "previous_auth_token": ""}))
+    )
     assert ok.twilio().auth_tokens == [real["auth_token"]]
     bad = Secrets(
-        Settings(twilio_secret_arn=secret(secretsmanager, "b", {**real, "previous_auth_token": "REPLACE_ME"}))
+        TwilioSettings(
+            twilio_secret_arn=secret(secretsmanager, "b", {**real, "previous_auth_token": "REPLACE_ME"})
+        )
     )
     with pytest.raises(ConfigurationError, match="previous_auth_token"):
         bad.twilio()

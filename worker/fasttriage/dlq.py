@@ -7,6 +7,14 @@ import argparse
 import os
 import sys
 
+from fasttriage.config import BROKER_REQUIRED, BrokerSettings, StageSettings
+
+
+class AdminSettings(StageSettings, BrokerSettings):
+    """The admin task's settings (template.yaml's AdminTaskDefinition): the broker, with its admin user."""
+
+    required_in_aws = (BROKER_REQUIRED,)
+
 
 def add_arguments(dlq: argparse.ArgumentParser) -> None:
     dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
@@ -22,9 +30,8 @@ def add_arguments(dlq: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from fasttriage.adapters.deadletters import list_dead, redrive
     from fasttriage.adapters.secrets import Secrets, amqp_url
-    from fasttriage.config import Settings
 
-    settings = Settings.from_env()
+    settings = AdminSettings.from_env()
     url = amqp_url(settings, Secrets(settings)) if not os.environ.get("AMQP_URL") else os.environ["AMQP_URL"]
     queue = args.queue or settings.queue_name
     if args.dlq_command == "list":

@@ -13,12 +13,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 
 from fasttriage.adapters.consumer import Decision, Delivery, RabbitConsumer, Verdict
-from fasttriage.config import ConfigurationError, Settings, is_placeholder
+from fasttriage.config import (
+    BROKER_REQUIRED,
+    MONGO_REQUIRED,
+    TWILIO_REQUIRED,
+    BrokerSettings,
+    ConfigurationError,
+    MongoSettings,
+    PagerSettings,
+    PseudonymSettings,
+    ReportsSettings,
+    StageSettings,
+    TwilioSettings,
+    WatsonxSettings,
+    is_placeholder,
+    one_of,
+)
 from fasttriage.domain.errors import PermanentError
 from fasttriage.domain.escalation import EscalationPorts
 from fasttriage.domain.models import JobKind, TriageJob
@@ -27,6 +42,32 @@ from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
 from fasttriage.observability import logger, mask_name, mask_phone, metrics
 
 HEALTH_MAX_AGE_S = 60
+
+
+class WorkerSettings(
+    StageSettings, BrokerSettings, MongoSettings, ReportsSettings, TwilioSettings, PseudonymSettings,
+    WatsonxSettings, PagerSettings,
+):  # fmt: skip
+    """The worker's settings (template.yaml's WorkerTaskDefinition), read once in main(). The pseudonym key is
+    injected by the task definition and validated here (a placeholder stops the worker, as before)."""
+
+    worker_health_file: str = "/tmp/worker-health"  # noqa: S108 - a heartbeat file, not a secret
+    follow_up_enabled: bool = False
+    transcription: Literal["off", "aws", "sidecar"] = Field(
+        default="off",
+        description="Voice notes: Amazon Transcribe (aws), sidecar files (local/tests), or off.",
+    )
+    transcribe_timeout_s: float = Field(default=90.0, gt=0, le=600)
+    max_attempts: int = Field(default=5, ge=1)
+    session_timeout_minutes: int = Field(default=240, gt=0)
+
+    required_in_aws = (
+        BROKER_REQUIRED,
+        MONGO_REQUIRED,
+        TWILIO_REQUIRED,
+        one_of("reports_bucket"),
+        one_of("reports_kms_key_id"),
+    )
 
 
 def utcnow() -> datetime:
@@ -125,7 +166,7 @@ class JobRunner:
         return Verdict(Decision.ACK)
 
 
-def build_summarizer(settings: Settings) -> Summarizer:
+def build_summarizer(settings: WatsonxSettings) -> Summarizer:
     """watsonx behind the deterministic fallback; rules only (marked as such) without credentials."""
     from fasttriage.domain.summarizer import SafeSummarizer
 
@@ -152,7 +193,7 @@ def build_summarizer(settings: Settings) -> Summarizer:
 
 
 def build_escalation(
-    settings: Settings, mongo_db: Any, *, messenger: Any = None, outbound: Any = None, pager: Any = None
+    settings: WorkerSettings, mongo_db: Any, *, messenger: Any = None, outbound: Any = None, pager: Any = None
 ) -> EscalationPorts:
     """Patient instructions through Twilio (when wired) and pages through SNS (when PAGE_TOPIC_ARN is set,
     or the given pager: the local stack's notifier)."""
@@ -183,7 +224,7 @@ def build_escalation(
 
 
 def build_runner(
-    settings: Settings,
+    settings: WorkerSettings,
     *,
     mongo_db: Any = None,
     s3: Any = None,
@@ -240,7 +281,7 @@ def build_runner(
     )
 
 
-def build_transcriber(settings: Settings, store: Any, s3: Any = None) -> Any:
+def build_transcriber(settings: WorkerSettings, store: Any, s3: Any = None) -> Any:
     """Voice-note transcription: Amazon Transcribe (TRANSCRIPTION=aws), sidecar files (sidecar), or none."""
     if settings.transcription == "sidecar":
         from fasttriage.adapters.transcribe import SidecarTranscriber
@@ -283,7 +324,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fasttriage.worker", description="FastTriage queue worker")
     parser.add_argument("--health", action="store_true", help="exit 0 if the running worker is healthy")
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = WorkerSettings.from_env()
+    except ConfigurationError as exc:
+        logger.critical("worker refuses to start", problem=str(exc))
+        return 2
     if args.health:
         return health_check(settings.worker_health_file)
 

@@ -83,9 +83,9 @@ class LocalStack:
         from moto.server import ThreadedMotoServer
 
         from fasttriage.adapters.s3 import ReportStore, s3_client
-        from fasttriage.config import Settings
         from fasttriage.local.gateway import LocalGateway
         from fasttriage.local.lambdas import load_function
+        from fasttriage.local.settings import LocalStackSettings
         from fasttriage.wiring import DoctorsDependencies, lazy
         from fasttriage.worker import build_runner
 
@@ -123,7 +123,7 @@ class LocalStack:
         applied = {**defaults, **self.env}
         self._saved_env = {key: os.environ.get(key) for key in applied}
         os.environ.update(applied)
-        self.settings = Settings.from_env()
+        self.settings = LocalStackSettings.from_env()
 
         if self.spool:
             from fasttriage.adapters.spool import sqs_client
@@ -135,7 +135,7 @@ class LocalStack:
             )["QueueUrl"]
             self._saved_env.setdefault("SPOOL_QUEUE_URL", os.environ.get("SPOOL_QUEUE_URL"))
             os.environ["SPOOL_QUEUE_URL"] = spool_url
-            self.settings = Settings.from_env()
+            self.settings = LocalStackSettings.from_env()
 
         self.s3 = s3_client(os.environ["AWS_ENDPOINT_URL"])
         self.s3.create_bucket(Bucket=LOCAL_BUCKET)

@@ -13,7 +13,17 @@ from fasttriage.adapters.rabbitmq import RabbitPublisher
 from fasttriage.adapters.registry import GuardedPublisher, GuardedRegistry
 from fasttriage.adapters.secrets import Secrets, TwilioCredentials, amqp_url
 from fasttriage.adapters.twilio import SignatureVerifier
-from fasttriage.config import Settings
+from fasttriage.config import (
+    ConfigurationError,
+    DoctorsApiSettings,
+    EscalationSweepSettings,
+    MongoSettings,
+    ReportsSettings,
+    SpoolSettings,
+    SweepSettings,
+    TwilioSettings,
+    WebhookSettings,
+)
 from fasttriage.domain.cases import AuditLog, CaseStore, ReportLinks
 from fasttriage.domain.intake import JobPublisher, PatientRegistry, Spool
 
@@ -54,14 +64,14 @@ class _Lazy:
 
 @dataclass
 class WebhookDependencies:
-    settings: Settings
-    secrets: Secrets
+    settings: WebhookSettings
+    secrets: Secrets[WebhookSettings]
     publisher: JobPublisher
     patients: PatientRegistry
     spool: Spool | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> WebhookDependencies:
+    def from_settings(cls, settings: WebhookSettings) -> WebhookDependencies:
         secrets = Secrets(settings)
         publisher = RabbitPublisher(
             lambda: amqp_url(settings, secrets),
@@ -111,7 +121,7 @@ class WebhookDependencies:
         return MongoOutbound(db)
 
 
-def _mongo_patients(settings: Settings) -> PatientRegistry:
+def _mongo_patients(settings: WebhookSettings) -> PatientRegistry:
     from fasttriage.adapters.mongo import MongoPatients
 
     timeout = settings.registry_timeout_ms
@@ -119,7 +129,7 @@ def _mongo_patients(settings: Settings) -> PatientRegistry:
     return MongoPatients(db)
 
 
-def _spool(settings: Settings) -> Spool | None:
+def _spool(settings: SpoolSettings) -> Spool | None:
     if not settings.spool_queue_url:
         return None
     from fasttriage.adapters.spool import SqsSpool, sqs_client
@@ -132,14 +142,14 @@ def _spool(settings: Settings) -> Spool | None:
 
 @dataclass
 class DoctorsDependencies:
-    settings: Settings
+    settings: DoctorsApiSettings
     cases: DoctorsCases
     links: DoctorsReports
     outbound: ReplyLog
     sender: ReplySender
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DoctorsDependencies:
+    def from_settings(cls, settings: DoctorsApiSettings) -> DoctorsDependencies:
         return cls(
             settings=settings,
             cases=lazy(lambda: _doctors_cases(settings)),
@@ -149,13 +159,13 @@ class DoctorsDependencies:
         )
 
 
-def _reply_log(settings: Settings) -> ReplyLog:
+def _reply_log(settings: MongoSettings) -> ReplyLog:
     from fasttriage.adapters.outbound import MongoOutbound
 
     return MongoOutbound(mongo_database(settings, "fasttriage-doctors-api"))
 
 
-def _reply_sender(settings: Settings) -> ReplySender:
+def _reply_sender(settings: TwilioSettings) -> ReplySender:
     """Twilio's REST client for doctors' replies, built on the first reply (reads the Twilio secret)."""
     from fasttriage.adapters.twilio_rest import TwilioMessenger
 
@@ -163,13 +173,13 @@ def _reply_sender(settings: Settings) -> ReplySender:
     return TwilioMessenger(twilio.account_sid, twilio.auth_token)
 
 
-def _doctors_cases(settings: Settings) -> DoctorsCases:
+def _doctors_cases(settings: MongoSettings) -> DoctorsCases:
     from fasttriage.adapters.mongo import MongoRepository
 
     return MongoRepository(mongo_database(settings, "fasttriage-doctors-api"))
 
 
-def _report_links(settings: Settings) -> DoctorsReports:
+def _report_links(settings: ReportsSettings) -> DoctorsReports:
     from fasttriage.adapters.s3 import ReportStore, s3_client
 
     if not settings.reports_bucket:
@@ -178,7 +188,7 @@ def _report_links(settings: Settings) -> DoctorsReports:
 
 
 def mongo_database(
-    settings: Settings, appname: str, *, timeout_ms: int = 3000, socket_timeout_ms: int | None = None
+    settings: MongoSettings, appname: str, *, timeout_ms: int = 3000, socket_timeout_ms: int | None = None
 ) -> Database[Any]:
     """The configured database; pymongo connects lazily, on the first operation."""
     from pymongo import MongoClient
@@ -205,14 +215,14 @@ def count_failed_page() -> None:
 class EscalationDependencies:
     """The escalation sweep's ports (functions/escalation): unacknowledged cases, the pager, the clock."""
 
-    settings: Settings
+    settings: EscalationSweepSettings
     cases: UnacknowledgedCases
     ports: EscalationPorts
     policy: SweepPolicy
     clock: Callable[[], datetime]
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> EscalationDependencies:
+    def from_settings(cls, settings: EscalationSweepSettings) -> EscalationDependencies:
         from datetime import UTC
 
         from fasttriage.adapters.pager import SnsPager, sns_client
@@ -220,7 +230,7 @@ class EscalationDependencies:
         from fasttriage.domain.escalation import EscalationPorts
 
         if not settings.page_topic_arn:
-            raise RuntimeError("PAGE_TOPIC_ARN is not set")
+            raise ConfigurationError("PAGE_TOPIC_ARN is not set")
         db = mongo_database(settings, "fasttriage-escalation")
         pager = SnsPager(
             settings.page_topic_arn, settings.escalation_topic_arn, sns_client(settings.aws_endpoint_url)
@@ -234,7 +244,7 @@ class EscalationDependencies:
         return cls(settings, MongoOpenCases(db), ports, sweep_policy(settings), lambda: datetime.now(UTC))
 
 
-def sweep_policy(settings: Settings) -> SweepPolicy:
+def sweep_policy(settings: SweepSettings) -> SweepPolicy:
     from fasttriage.domain.escalation import SweepPolicy
 
     return SweepPolicy.from_minutes(

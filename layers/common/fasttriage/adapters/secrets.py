@@ -4,11 +4,19 @@ Secrets Manager through Powertools parameters (Lambdas), cached for `secrets_max
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel
 
-from fasttriage.config import ConfigurationError, Settings, require_real
+from fasttriage.config import (
+    BrokerSettings,
+    ConfigurationError,
+    MongoSettings,
+    PseudonymSettings,
+    SecretsCacheSettings,
+    TwilioSettings,
+    require_real,
+)
 
 
 class TwilioCredentials(BaseModel):
@@ -28,22 +36,25 @@ class BrokerCredentials(BaseModel):
     password: str
 
 
-class Secrets:
-    """Resolves each secret from its value or its ARN; reads by ARN are cached by Powertools."""
+class Secrets[S: SecretsCacheSettings]:
+    """Resolves each secret from its value or its ARN; reads by ARN are cached by Powertools.
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+    Each resolver needs its group in the settings (mypy checks it: `Secrets(drainer_settings).twilio()` is a
+    type error, the drainer's model has no Twilio group)."""
+
+    def __init__(self, settings: S) -> None:
+        self.settings: Final = settings  # read-only, so Secrets[WebhookSettings] is a Secrets[TwilioSettings]
 
     def _json(self, arn: str) -> dict[str, Any]:
         from aws_lambda_powertools.utilities import parameters
 
-        value = parameters.get_secret(arn, transform="json", max_age=self._settings.secrets_max_age_s)
+        value = parameters.get_secret(arn, transform="json", max_age=self.settings.secrets_max_age_s)
         if not isinstance(value, dict):
             raise ConfigurationError(f"secret {arn} is not a JSON object")
         return value
 
-    def twilio(self) -> TwilioCredentials:
-        s = self._settings
+    def twilio(self: Secrets[TwilioSettings]) -> TwilioCredentials:
+        s = self.settings
         if s.twilio_auth_token and s.twilio_account_sid:
             return TwilioCredentials(
                 account_sid=s.twilio_account_sid,
@@ -62,8 +73,8 @@ class Secrets:
             )
         raise ConfigurationError("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_SECRET_ARN")
 
-    def pseudonym_key(self) -> bytes:
-        s = self._settings
+    def pseudonym_key(self: Secrets[PseudonymSettings]) -> bytes:
+        s = self.settings
         if s.pseudonym_key:
             return s.pseudonym_key.encode()
         if s.pseudonym_key_secret_arn:
@@ -72,8 +83,8 @@ class Secrets:
             ).encode()
         raise ConfigurationError("set PSEUDONYM_KEY or PSEUDONYM_KEY_SECRET_ARN")
 
-    def broker(self) -> BrokerCredentials | None:
-        s = self._settings
+    def broker(self: Secrets[BrokerSettings]) -> BrokerCredentials | None:
+        s = self.settings
         if s.broker_username and s.broker_password:
             return BrokerCredentials(username=s.broker_username, password=s.broker_password)
         if s.broker_secret_arn:
@@ -84,8 +95,8 @@ class Secrets:
             )
         return None
 
-    def mongo_uri(self) -> str:
-        s = self._settings
+    def mongo_uri(self: Secrets[MongoSettings]) -> str:
+        s = self.settings
         if s.mongo_uri:
             return s.mongo_uri
         if s.mongo_secret_arn:
@@ -93,7 +104,7 @@ class Secrets:
         raise ConfigurationError("set MONGO_URI or MONGO_SECRET_ARN")
 
 
-def amqp_url(settings: Settings, secrets: Secrets) -> str:
+def amqp_url(settings: BrokerSettings, secrets: Secrets[BrokerSettings]) -> str:
     """The broker URL: AMQP_URL as given, or BROKER_ENDPOINT with the broker credentials."""
     if settings.amqp_url:
         return settings.amqp_url
