@@ -10,7 +10,19 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, overload
+from typing import Annotated, ClassVar, Protocol
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from fasttriage.domain import patient_messages, redflags
 from fasttriage.domain.errors import InvalidMessage, JobNotStored, PublishError, RepositoryError, SpoolError
@@ -24,24 +36,13 @@ from fasttriage.domain.models import (
     Media,
     TriageJob,
 )
+from fasttriage.domain.twilio_form import Form, invalid_message, matches, one_value, refusal
 
 MAX_MEDIA = 10
 
 
 class JobPublisher(Protocol):
     def publish(self, job: TriageJob) -> None: ...
-
-
-class Form(Protocol):
-    """Form fields: first value by key (Mapping) and every value by getlist()."""
-
-    @overload
-    def get(self, key: str, default: None = None, /) -> str | None: ...
-
-    @overload
-    def get(self, key: str, default: str, /) -> str: ...
-
-    def getlist(self, key: str, /) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -59,72 +60,144 @@ def patient_key(sender: str, key: bytes) -> str:
     return hmac.new(key, sender.encode(), hashlib.sha256).hexdigest()
 
 
-def _single(form: Form, name: str) -> str:
-    values = form.getlist(name)
-    if not values or not values[0].strip():
-        raise InvalidMessage(name, "is missing")
-    if len(set(values)) > 1:
-        raise InvalidMessage(name, "is given more than once with different values")
-    return values[0].strip()
+def _whole_number(value: object) -> object:
+    """NumMedia: blank means 0 (Twilio always sends it; a hand-made request may not)."""
+    text = value.strip() if isinstance(value, str) else value
+    if text in ("", None):
+        return 0
+    try:
+        return int(str(text))
+    except ValueError:
+        raise refusal("is not a whole number") from None
+
+
+def _media_count(value: int) -> int:
+    if not 0 <= value <= MAX_MEDIA:
+        raise refusal(f"must be between 0 and {MAX_MEDIA}")
+    return value
+
+
+def _text_or_none(value: object) -> object:
+    """Address, Label: stripped and cut to what Location keeps; blank means absent."""
+    return ((value or "").strip()[:1000] or None) if isinstance(value, str | None) else value
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+Stripped = Annotated[str, BeforeValidator(_strip)]  # str.strip(), as Twilio's fields were always read
+DEGREES = "must both be decimal degrees (-90..90, -180..180)"
+
+
+class TwilioMessageForm(BaseModel):
+    """Twilio's inbound WhatsApp message webhook: the fields we read, under Twilio's names (the aliases).
+
+    Built by `from_form`, which gives the identity fields every value the form holds (a repeat with another
+    value is refused) and the numbered media fields (MediaUrl0.., MediaContentType0..) as lists. Validators run
+    in the order of the fields, then the media and the location, and each refusal says what was wrong;
+    `invalid_message` turns the first into InvalidMessage(<Twilio field>, reason).
+    Validation context: {"whatsapp_only": bool}.
+    """
+
+    message_sid: Annotated[
+        str,
+        BeforeValidator(one_value),
+        AfterValidator(
+            matches(MESSAGE_SID_PATTERN, "is not a Twilio message SID (SM/MM followed by 32 hex digits)")
+        ),
+    ] = Field(alias="MessageSid")
+    account_sid: Annotated[
+        str,
+        BeforeValidator(one_value),
+        AfterValidator(
+            matches(ACCOUNT_SID_PATTERN, "is not a Twilio account SID (AC followed by 32 hex digits)")
+        ),
+    ] = Field(alias="AccountSid")
+    sender: Annotated[str, BeforeValidator(one_value)] = Field(alias="From")
+    recipient: Stripped = Field(default="", alias="To")
+    body: str = Field(default="", alias="Body")
+    profile_name: str | None = Field(default=None, alias="ProfileName")
+    wa_id: str | None = Field(default=None, alias="WaId")
+    num_media: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_media_count)] = Field(
+        default=0, alias="NumMedia"
+    )
+    media_urls: list[Stripped] = Field(default_factory=list, description="MediaUrl0.. in order")
+    media_types: list[Stripped] = Field(default_factory=list, description="MediaContentType0.. in order")
+    latitude: Stripped | None = Field(default=None, alias="Latitude")
+    longitude: Stripped | None = Field(default=None, alias="Longitude")
+    address: Annotated[str | None, BeforeValidator(_text_or_none)] = Field(default=None, alias="Address")
+    label: Annotated[str | None, BeforeValidator(_text_or_none)] = Field(default=None, alias="Label")
+    location: Location | None = Field(default=None, description="Set by the validator from the four above.")
+
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    IDENTITY: ClassVar[tuple[str, ...]] = ("MessageSid", "AccountSid", "From")
+    OPTIONAL: ClassVar[tuple[str, ...]] = (
+        "To", "Body", "ProfileName", "WaId", "NumMedia", "Latitude", "Longitude", "Address", "Label",
+    )  # fmt: skip
+
+    @classmethod
+    def from_form(cls, form: Form, *, whatsapp_only: bool) -> TwilioMessageForm:
+        """The validated form; InvalidMessage naming the first Twilio field that is wrong."""
+        data: dict[str, object] = {name: form.getlist(name) for name in cls.IDENTITY}
+        data |= {name: value for name in cls.OPTIONAL if (value := form.get(name))}
+        data["media_urls"] = [form.get(f"MediaUrl{i}") or "" for i in range(MAX_MEDIA)]
+        data["media_types"] = [form.get(f"MediaContentType{i}") or "" for i in range(MAX_MEDIA)]
+        try:
+            return cls.model_validate(data, context={"whatsapp_only": whatsapp_only})
+        except ValidationError as exc:
+            # `from None`: the ValidationError quotes the inputs, and patient data stays out of tracebacks.
+            raise invalid_message(exc, cls) from None
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, sender: str, info: ValidationInfo) -> str:
+        if (info.context or {}).get("whatsapp_only", True) and not sender.startswith("whatsapp:+"):
+            raise refusal("is not a WhatsApp sender (whatsapp:+<number>); only WhatsApp is enabled")
+        digits = sender.rpartition(":")[2].lstrip("+")
+        if not (digits.isdigit() and 6 <= len(digits) <= 15):
+            raise refusal("is not a phone number in E.164 form")
+        return sender
+
+    @model_validator(mode="after")
+    def _media_and_location(self) -> TwilioMessageForm:
+        for i in range(self.num_media):
+            if not self.media_urls[i : i + 1] or not self.media_urls[i].startswith("https://"):
+                raise refusal("is missing or not an https URL", f"MediaUrl{i}")
+        if self.latitude or self.longitude:
+            try:
+                self.location = Location(
+                    latitude=float(self.latitude or ""),
+                    longitude=float(self.longitude or ""),
+                    address=self.address,
+                    label=self.label,
+                )
+            except ValueError:  # pydantic's ValidationError is a ValueError; so is float("")
+                raise refusal(DEGREES, "Latitude/Longitude") from None
+        return self
+
+    def to_message(self) -> InboundMessage:
+        types = self.media_types
+        return InboundMessage(
+            location=self.location,
+            message_sid=self.message_sid,
+            account_sid=self.account_sid,
+            sender=self.sender,
+            recipient=self.recipient,
+            body=self.body,
+            profile_name=self.profile_name or None,
+            wa_id=self.wa_id or None,
+            media=[
+                Media(url=self.media_urls[i], content_type=types[i] if i < len(types) else "")
+                for i in range(self.num_media)
+            ],
+        )
 
 
 def parse_message(form: Form, *, whatsapp_only: bool) -> InboundMessage:
-    message_sid = _single(form, "MessageSid")
-    if not MESSAGE_SID_PATTERN.match(message_sid):
-        raise InvalidMessage("MessageSid", "is not a Twilio message SID (SM/MM followed by 32 hex digits)")
-    account_sid = _single(form, "AccountSid")
-    if not ACCOUNT_SID_PATTERN.match(account_sid):
-        raise InvalidMessage("AccountSid", "is not a Twilio account SID (AC followed by 32 hex digits)")
-    sender = _single(form, "From")
-    if whatsapp_only and not sender.startswith("whatsapp:+"):
-        raise InvalidMessage(
-            "From", "is not a WhatsApp sender (whatsapp:+<number>); only WhatsApp is enabled"
-        )
-    digits = sender.rpartition(":")[2].lstrip("+")
-    if not (digits.isdigit() and 6 <= len(digits) <= 15):
-        raise InvalidMessage("From", "is not a phone number in E.164 form")
-    recipient = (form.get("To") or "").strip()
-    try:
-        num_media = int((form.get("NumMedia") or "0").strip() or "0")
-    except ValueError as exc:
-        raise InvalidMessage("NumMedia", "is not a whole number") from exc
-    if not 0 <= num_media <= MAX_MEDIA:
-        raise InvalidMessage("NumMedia", f"must be between 0 and {MAX_MEDIA}")
-    media = []
-    for i in range(num_media):
-        url = (form.get(f"MediaUrl{i}") or "").strip()
-        if not url.startswith("https://"):
-            raise InvalidMessage(f"MediaUrl{i}", "is missing or not an https URL")
-        media.append(Media(url=url, content_type=(form.get(f"MediaContentType{i}") or "").strip()))
-    return InboundMessage(
-        location=parse_location(form),
-        message_sid=message_sid,
-        account_sid=account_sid,
-        sender=sender,
-        recipient=recipient,
-        body=form.get("Body") or "",
-        profile_name=(form.get("ProfileName") or None),
-        wa_id=(form.get("WaId") or None),
-        media=media,
-    )
-
-
-def parse_location(form: Form) -> Location | None:
-    """Twilio's WhatsApp location parameters (Latitude, Longitude, Address, Label), when the message is one."""
-    latitude, longitude = (form.get("Latitude") or "").strip(), (form.get("Longitude") or "").strip()
-    if not latitude and not longitude:
-        return None
-    try:
-        return Location(
-            latitude=float(latitude),
-            longitude=float(longitude),
-            address=(form.get("Address") or "").strip()[:1000] or None,
-            label=(form.get("Label") or "").strip()[:1000] or None,
-        )
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError; so is float("")
-        raise InvalidMessage(
-            "Latitude/Longitude", "must both be decimal degrees (-90..90, -180..180)"
-        ) from exc
+    """The message in a verified Twilio form; InvalidMessage names the first Twilio field that is wrong."""
+    return TwilioMessageForm.from_form(form, whatsapp_only=whatsapp_only).to_message()
 
 
 class PatientRegistry(Protocol):

@@ -20,9 +20,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Annotated, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from fasttriage.domain.cases import (
     AuditLog,
@@ -34,9 +44,10 @@ from fasttriage.domain.cases import (
     _view,
     window_open,
 )
-from fasttriage.domain.errors import InvalidMessage, MessageRejected, MessengerUnavailable
+from fasttriage.domain.errors import MessageRejected, MessengerUnavailable
 from fasttriage.domain.followup import ClaimLog
 from fasttriage.domain.models import MESSAGE_SID_PATTERN
+from fasttriage.domain.twilio_form import invalid_message, matches, refusal
 
 REPLY = "reply"
 TEMPLATE = "template"
@@ -249,17 +260,53 @@ class StatusForm(Protocol):
     def get(self, key: str, default: None = None, /) -> str | None: ...
 
 
+def _status(value: object) -> object:
+    status = value.strip().lower() if isinstance(value, str) else value
+    if status not in DELIVERY_RANK:
+        raise refusal(f"is not one of {', '.join(sorted(DELIVERY_RANK))}")
+    return status
+
+
+def _error_code(value: object) -> object:
+    code = value.strip() if isinstance(value, str) else value
+    if code and not (isinstance(code, str) and code.isdigit()):
+        raise refusal("is not a number")
+    return code or None
+
+
+class TwilioStatusForm(BaseModel):
+    """Twilio's message status callback: the fields we keep, under Twilio's names (MessageSid, or the older
+    SmsSid; MessageStatus, or SmsStatus). Validation context: {"account_sid": this clinic's account}."""
+
+    message_sid: Annotated[
+        str,
+        BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
+        AfterValidator(matches(MESSAGE_SID_PATTERN, "is not a Twilio message SID")),
+    ] = Field(default="", validation_alias=AliasChoices("MessageSid", "SmsSid"), validate_default=True)
+    account_sid: str = Field(default="", alias="AccountSid", validate_default=True)
+    status: Annotated[str, BeforeValidator(_status)] = Field(
+        default="", validation_alias=AliasChoices("MessageStatus", "SmsStatus"), validate_default=True
+    )
+    error_code: Annotated[str | None, BeforeValidator(_error_code)] = Field(default=None, alias="ErrorCode")
+
+    NAMES: ClassVar[tuple[str, ...]] = (
+        "MessageSid", "SmsSid", "AccountSid", "MessageStatus", "SmsStatus", "ErrorCode",
+    )  # fmt: skip
+
+    @field_validator("account_sid")
+    @classmethod
+    def _this_account(cls, value: str, info: ValidationInfo) -> str:
+        if value.strip() != (info.context or {}).get("account_sid"):
+            raise refusal("does not match this clinic's Twilio account")
+        return value.strip()
+
+
 def parse_status(form: StatusForm, *, account_sid: str) -> DeliveryUpdate:
     """The fields of Twilio's message status callback we keep; InvalidMessage names a malformed one."""
-    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
-    if not MESSAGE_SID_PATTERN.match(sid):
-        raise InvalidMessage("MessageSid", "is not a Twilio message SID")
-    if (form.get("AccountSid") or "").strip() != account_sid:
-        raise InvalidMessage("AccountSid", "does not match this clinic's Twilio account")
-    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
-    if status not in DELIVERY_RANK:
-        raise InvalidMessage("MessageStatus", f"is not one of {', '.join(sorted(DELIVERY_RANK))}")
-    code = (form.get("ErrorCode") or "").strip()
-    if code and not code.isdigit():
-        raise InvalidMessage("ErrorCode", "is not a number")
-    return DeliveryUpdate(message_sid=sid, status=status, error_code=code or None)
+    # A blank field counts as absent, so that an empty MessageSid falls back to SmsSid as Twilio's older name.
+    data = {name: value for name in TwilioStatusForm.NAMES if (value := form.get(name))}
+    try:
+        parsed = TwilioStatusForm.model_validate(data, context={"account_sid": account_sid})
+    except ValidationError as exc:
+        raise invalid_message(exc, TwilioStatusForm) from None
+    return DeliveryUpdate(message_sid=parsed.message_sid, status=parsed.status, error_code=parsed.error_code)
