@@ -83,7 +83,8 @@ class SettingsGroup(BaseSettings):
     """Base of every group and process model. Built directly (tests), a model takes only the given values;
     `from_env` reads the environment: pydantic-settings' env source, names case-insensitive, empty = unset."""
 
-    model_config = SettingsConfigDict(env_ignore_empty=True, extra="forbid")
+    # defer_build: a process builds the validator of its own model only, not those of every group and process.
+    model_config = SettingsConfigDict(env_ignore_empty=True, extra="forbid", defer_build=True)
 
     # Set on process models: what the process cannot work without outside the local stage.
     required_in_aws: ClassVar[tuple[Requirement, ...]] = ()
