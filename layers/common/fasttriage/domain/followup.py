@@ -2,7 +2,7 @@
 
 Pure: the messenger (Twilio) and the outbound log (Mongo) are passed in. The rules, in order:
 
-1. only when enabled (Settings.follow_up_enabled) and only for a message job;
+1. only when enabled (WorkerSettings.follow_up_enabled) and only for a message job;
 2. never when the case is an emergency or urgent: the patient was already told to act now, outside this
    chat (webhook reply); a question in the chat invites them to stay and type instead;
 3. only for the case's latest message (a newer message's job decides for the newer summary), and only
