@@ -55,13 +55,13 @@ def measure(count: int, warmup: int = 2, timeout_s: float = 15.0) -> dict[str, A
     queue = unique_queue()
     configure_environment(queue)
     stack = LocalStack(port=free_port(), amqp_url=amqp_url(), queue_name=queue, sweep_interval_s=None).start()
-    received: dict[str, float] = {}  # summary_id -> wall clock when the notifier got its page
+    received: dict[str, float] = {}  # case_id -> wall clock when the notifier got its page
     notifier = stack.escalation.notifier
     publish = notifier.publish
 
     def stamped(page: Any, *, now: datetime) -> str:
         answer = publish(page, now=now)
-        received[page.summary_id] = time.time()
+        received[page.case_id] = time.time()
         return answer
 
     notifier.publish = stamped  # type: ignore[method-assign]
@@ -81,16 +81,16 @@ def measure(count: int, warmup: int = 2, timeout_s: float = 15.0) -> dict[str, A
             if answer.status_code != 200:
                 raise RuntimeError(f"the webhook answered HTTP {answer.status_code}")
             deadline = time.monotonic() + timeout_s
-            summary_id = None
+            case_id = None
             while time.monotonic() < deadline:
-                summary_id = summary_id or stack.runner.repository.session_of_message(sid)
-                if summary_id and summary_id in received and len(job_s) > before_jobs:
+                case_id = case_id or stack.runner.repository.case_of_message(sid)
+                if case_id and case_id in received and len(job_s) > before_jobs:
                     break
                 time.sleep(0.002)
             else:
                 raise TimeoutError(f"no page for message {i} within {timeout_s:.0f} s")
             if i >= warmup:
-                latencies.append(received[summary_id] - sent_at)
+                latencies.append(received[case_id] - sent_at)
                 answers.append(answered - sent_at)
                 jobs.append(job_s[-1])
     finally:

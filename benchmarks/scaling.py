@@ -66,7 +66,7 @@ def worker_task(
     db: Any = mongomock.MongoClient()[f"scaling{index}"]  # no MongoDB server here: one stand-in per task
     summarizer = SafeSummarizer(SlowLLM(delay_s), DeterministicSummarizer())
     ports = build_ports(db, s3_client(endpoint, "us-east-1"), bucket, summarizer)
-    runner = JobRunner(ports=ports, session_timeout=timedelta(hours=4))
+    runner = JobRunner(ports=ports, case_idle_timeout=timedelta(hours=4))
     warm_up(runner, make_jobs(1, first_patient=1_000_000 + index))
 
     def handler(delivery: Any) -> Any:

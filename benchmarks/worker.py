@@ -228,14 +228,14 @@ class Artefacts:
 def artefacts(jobs: Sequence[Any]) -> Artefacts:
     """The same report contexts the worker builds for these jobs (each a new case of one message)."""
     from fasttriage.domain.models import Conversation, ConversationMessage
-    from fasttriage.domain.processing import conversation_assessment, new_summary_id
+    from fasttriage.domain.processing import conversation_assessment, new_case_id
     from fasttriage.domain.report import ReportContext
     from fasttriage.observability import mask_name, mask_phone
 
     summarizer = no_llm_summarizer()
     contexts, raws = [], []
     for job in jobs:
-        summary_id = new_summary_id(job.message.message_sid)
+        case_id = new_case_id(job.message.message_sid)
         messages = [
             ConversationMessage(
                 message_sid=job.message.message_sid,
@@ -246,7 +246,7 @@ def artefacts(jobs: Sequence[Any]) -> Artefacts:
         ]
         summary = summarizer.summarize(
             Conversation(
-                summary_id=summary_id,
+                case_id=case_id,
                 messages=messages,
                 assessment=conversation_assessment(messages, job.assessment),
             )
@@ -254,7 +254,7 @@ def artefacts(jobs: Sequence[Any]) -> Artefacts:
         generated_at = datetime.now(UTC)
         contexts.append(
             ReportContext(
-                summary_id=summary_id,
+                case_id=case_id,
                 version=1,
                 patient=mask_phone(job.message.sender),
                 profile=mask_name(job.message.profile_name),
@@ -264,7 +264,7 @@ def artefacts(jobs: Sequence[Any]) -> Artefacts:
             )
         )
         raw = {
-            "summary_id": summary_id,
+            "summary_id": case_id,
             "version": 1,
             "messages": [m.model_dump(mode="json") for m in messages],
             "summary": summary.model_dump(mode="json"),
@@ -319,11 +319,11 @@ def floor_upsert(contexts: Sequence[Any], summaries: Any) -> list[float]:
             "summary": ctx.summary.model_dump(mode="json"),
             "updated_at": now,
             "last_message_at": ctx.messages[-1].received_at,
-            f"reports.{ctx.version}": {"version": ctx.version, "key": f"triage/{ctx.summary_id}/report.pdf"},
+            f"reports.{ctx.version}": {"version": ctx.version, "key": f"triage/{ctx.case_id}/report.pdf"},
         }
         t0 = time.perf_counter()
         summaries.update_one(
-            {"_id": ctx.summary_id},
+            {"_id": ctx.case_id},
             {"$set": doc, "$setOnInsert": {"status": "new", "open": True, "created_at": now}},
             upsert=True,
         )
@@ -348,14 +348,15 @@ def measure(jobs: int = 200, *, warmup: int = 5, rounds: int = 4) -> dict[str, A
         bucket = new_bucket(s3)
         db: Any = mongomock.MongoClient()["worker"]
         runner = JobRunner(
-            ports=build_ports(db, s3, bucket, no_llm_summarizer()), session_timeout=timedelta(hours=4)
+            ports=build_ports(db, s3, bucket, no_llm_summarizer()), case_idle_timeout=timedelta(hours=4)
         )
         warm_up(runner, make_jobs(warmup, first_patient=1_000_000))
         batch = make_jobs(jobs)
         # The same kind of jobs (other patients) straight through a JobRunner of its own: no broker, no loop.
         direct_db: Any = mongomock.MongoClient()["direct"]
         direct = JobRunner(
-            ports=build_ports(direct_db, s3, bucket, no_llm_summarizer()), session_timeout=timedelta(hours=4)
+            ports=build_ports(direct_db, s3, bucket, no_llm_summarizer()),
+            case_idle_timeout=timedelta(hours=4),
         )
         warm_up(direct, make_jobs(warmup, first_patient=3_000_000))
         direct_batch = make_jobs(jobs, first_patient=4_000_000)

@@ -79,7 +79,7 @@ def _media_origin() -> str | None:
 
 
 @app.get("/summaries")
-def list_summaries(
+def triage_queue(
     doctor: Caller,
     urgency: Annotated[str | None, Query(max_length=80)] = None,
     status: Annotated[str | None, Query(max_length=80)] = None,
@@ -91,33 +91,31 @@ def list_summaries(
     return cases.list_queue(query, doctor=doctor, **_ports()).model_dump(mode="json")
 
 
-@app.get("/summaries/<summary_id>")
-def get_summary(summary_id: str, doctor: Caller) -> dict:
+@app.get("/summaries/<case_id>")
+def get_case_detail(case_id: str, doctor: Caller) -> dict:
     detail = cases.case_detail(
-        summary_id, doctor=doctor, links=deps.links, ttl_s=settings.report_url_ttl_seconds, **_ports()
+        case_id, doctor=doctor, links=deps.links, ttl_s=settings.report_url_ttl_seconds, **_ports()
     )
     return detail.model_dump(mode="json")
 
 
-@app.post("/summaries/<summary_id>/phone")
-def reveal_phone(summary_id: str, doctor: Caller) -> dict:
-    revealed = replies.reveal_phone(summary_id, doctor=doctor, **_ports())
-    logger.info("phone number revealed", summary_id=summary_id)
+@app.post("/summaries/<case_id>/phone")
+def reveal_phone(case_id: str, doctor: Caller) -> dict:
+    revealed = replies.reveal_phone(case_id, doctor=doctor, **_ports())
+    logger.info("phone number revealed", case_id=case_id)
     metrics.add_metric(name="phone_reveals", unit="Count", value=1)
     return revealed.model_dump(mode="json")
 
 
-@app.post("/summaries/<summary_id>/replies")
-def send_reply(
-    summary_id: str, doctor: Caller, reply: Annotated[replies.ReplyRequest, Body()]
-) -> Response[str]:
+@app.post("/summaries/<case_id>/replies")
+def send_reply(case_id: str, doctor: Caller, reply: Annotated[replies.ReplyRequest, Body()]) -> Response[str]:
     policy = replies.ReplyPolicy(
         template_sid=settings.reply_template_content_sid,
         status_callback=settings.reply_status_callback_url or _status_callback_url(),
         default_sender=settings.clinic_whatsapp_sender,
     )
     result = replies.send_reply(
-        summary_id,
+        case_id,
         reply,
         doctor=doctor,
         outbound=deps.outbound,
@@ -125,28 +123,26 @@ def send_reply(
         policy=policy,
         **_ports(),
     )
-    logger.info("reply sent", summary_id=summary_id, kind=result.kind, delivery_status=result.delivery_status)
+    logger.info("reply sent", case_id=case_id, kind=result.kind, delivery_status=result.delivery_status)
     metrics.add_metric(name="replies_sent", unit="Count", value=1)
     return Response(201, "application/json", json.dumps(result.model_dump(mode="json")))
 
 
-@app.patch("/summaries/<summary_id>")
-def update_summary(summary_id: str, doctor: Caller, change: Annotated[cases.StatusChange, Body()]) -> dict:
-    detail = cases.change_status(summary_id, change, doctor=doctor, **_ports())
-    logger.info("case status changed", summary_id=summary_id, status=detail.status.value)
+@app.patch("/summaries/<case_id>")
+def update_case_status(case_id: str, doctor: Caller, change: Annotated[cases.StatusChange, Body()]) -> dict:
+    detail = cases.change_status(case_id, change, doctor=doctor, **_ports())
+    logger.info("case status changed", case_id=case_id, status=detail.status.value)
     metrics.add_metric(name="case_status_changes", unit="Count", value=1)
     return detail.model_dump(mode="json")
 
 
-@app.get("/summaries/<summary_id>/report")
-def report(
-    summary_id: str, doctor: Caller, version: Annotated[str | None, Query(max_length=10)] = None
-) -> dict:
+@app.get("/summaries/<case_id>/report")
+def report(case_id: str, doctor: Caller, version: Annotated[str | None, Query(max_length=10)] = None) -> dict:
     ttl_s = settings.report_url_ttl_seconds
     link = cases.report_link(
-        summary_id, cases.parse_version(version), doctor=doctor, links=deps.links, ttl_s=ttl_s, **_ports()
+        case_id, cases.parse_version(version), doctor=doctor, links=deps.links, ttl_s=ttl_s, **_ports()
     )
-    logger.info("report link issued", summary_id=summary_id, version=link.version)
+    logger.info("report link issued", case_id=case_id, version=link.version)
     metrics.add_metric(name="report_links_issued", unit="Count", value=1)
     return link.model_dump(mode="json")
 

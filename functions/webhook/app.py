@@ -76,7 +76,7 @@ def twilio_webhook() -> Response:
         if flags.is_emergency:
             metrics.add_metric(name="emergency_flags", unit="Count", value=1)
     else:
-        logger.info("new case started", case_epoch=result.case_epoch)
+        logger.info("new case started", case_number=result.case_number)
     return Response(200, "application/xml", twiml_message(result.reply))
 
 

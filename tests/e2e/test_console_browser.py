@@ -81,9 +81,9 @@ def browser(tmp_path: Path) -> Iterator[object]:
 
 def emergency_case(stack: LocalStack, cases: dict[str, str]) -> str:
     emergency_sid = dict(fields_of(event("webhook_emergency_chest_pain_pt_1.json")))["MessageSid"]
-    summary_id = cases[emergency_sid]
-    assert stack.runner.repository.get(summary_id).urgency.value == "emergency"
-    return summary_id
+    case_id = cases[emergency_sid]
+    assert stack.runner.repository.get(case_id).urgency.value == "emergency"
+    return case_id
 
 
 def wait_for(condition, timeout_s: float = 15.0, what: str = "condition"):
@@ -244,7 +244,7 @@ def test_a_new_emergency_stays_in_a_banner_until_acknowledged_and_its_case_shows
         stack.gateway.url, twilio_payload(sid=sid, sender="whatsapp:+15550100999", body=text)
     )
     assert answer.status_code == 200
-    new_case = wait_for(lambda: stack.runner.repository.session_of_message(sid), what="the new case")
+    new_case = wait_for(lambda: stack.runner.repository.case_of_message(sid), what="the new case")
     wait_for(lambda: stack.runner.repository.get(new_case), what="its summary")
     wait_for(
         lambda: driver.find_elements(By.CSS_SELECTOR, f'#alerts [data-alert="{new_case}"]'),
@@ -311,7 +311,7 @@ def test_a_doctor_replies_sees_twilios_delivery_status_and_reveals_the_number_on
         ("Label", "Home"),
     ]
     assert post_signed(stack.gateway.url, location).ok
-    case = wait_for(lambda: stack.runner.repository.session_of_message(second), what="the case")
+    case = wait_for(lambda: stack.runner.repository.case_of_message(second), what="the case")
     wait_for(
         lambda: (stack.runner.repository.get(case) or None) and stack.runner.repository.get(case).version == 2
     )

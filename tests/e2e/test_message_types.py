@@ -15,7 +15,7 @@ from twilio_stub import MediaItem, TwilioMediaStub
 
 from fasttriage.adapters.twilio_rest import MediaLimits, TwilioMediaFetcher
 from fasttriage.domain.media import media_key
-from fasttriage.domain.processing import new_summary_id
+from fasttriage.domain.processing import new_case_id
 from fasttriage.local.constants import LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN
 from fasttriage.local.demo import post_signed, sign_in, wait_for_cases
 from fasttriage.local.events import message_sid, twilio_payload
@@ -84,12 +84,12 @@ def world():
 def send(stack: LocalStack, fields: list[tuple[str, str]], sid: str) -> str:
     answer = post_signed(stack.gateway.url, fields)
     assert answer.status_code == 200, answer.text
-    summary_id = wait_for_cases(stack, {sid: 1}, timeout_s=30)[sid]
-    return summary_id
+    case_id = wait_for_cases(stack, {sid: 1}, timeout_s=30)[sid]
+    return case_id
 
 
-def thread(session: requests.Session, stack: LocalStack, summary_id: str) -> list[dict]:
-    answer = session.get(f"{stack.gateway.url}/summaries/{summary_id}", timeout=10)
+def thread(session: requests.Session, stack: LocalStack, case_id: str) -> list[dict]:
+    answer = session.get(f"{stack.gateway.url}/summaries/{case_id}", timeout=10)
     assert answer.status_code == 200
     return answer.json()["thread"]
 
@@ -108,8 +108,8 @@ def patient() -> str:
 def test_text(world):
     stack, _, session = world
     sid = message_sid(f"text-{uuid.uuid4()}")
-    summary_id = send(stack, twilio_payload(sid=sid, sender=patient(), body="Sore throat since Monday"), sid)
-    (entry,) = thread(session, stack, summary_id)
+    case_id = send(stack, twilio_payload(sid=sid, sender=patient(), body="Sore throat since Monday"), sid)
+    (entry,) = thread(session, stack, case_id)
     assert entry["text"] == "Sore throat since Monday" and entry["direction"] == "in"
 
 
@@ -118,8 +118,8 @@ def test_image_gets_a_thumbnail_link(world):
     sid = message_sid(f"image-{uuid.uuid4()}")
     url = media_url(stub, MediaItem(body=jpeg(), content_type="image/jpeg"))
     fields = twilio_payload(sid=sid, sender=patient(), body="this rash", media=[(url, "image/jpeg")])
-    summary_id = send(stack, fields, sid)
-    (entry,) = thread(session, stack, summary_id)
+    case_id = send(stack, fields, sid)
+    (entry,) = thread(session, stack, case_id)
     (media,) = entry["media"]
     assert media["status"] == "stored" and media["thumbnail_url"]
     picture = requests.get(media["thumbnail_url"], timeout=10)
@@ -130,17 +130,17 @@ def test_voice_note_is_transcribed_and_its_emergency_escalated(world):
     stack, stub, session = world
     sid = message_sid(f"voice-{uuid.uuid4()}")
     url = media_url(stub, MediaItem(body=b"OggS opus voice", content_type="audio/ogg"))
-    key = media_key(new_summary_id(sid), sid, 0, "audio/ogg")
+    key = media_key(new_case_id(sid), sid, 0, "audio/ogg")
     speech = "I have crushing chest pain and I am sweating"
     stack.runner.ports.store.put(f"{key}.txt", speech.encode(), "text/plain")  # the sidecar transcript
     fields = with_type(
         twilio_payload(sid=sid, sender=patient(), body="", media=[(url, "audio/ogg")]), "audio"
     )
-    summary_id = send(stack, fields, sid)
-    entries = thread(session, stack, summary_id)
+    case_id = send(stack, fields, sid)
+    entries = thread(session, stack, case_id)
     (media,) = entries[0]["media"]
     assert media["transcript"] == speech and media["transcript_note"] == "machine transcription"
-    case = session.get(f"{stack.gateway.url}/summaries/{summary_id}", timeout=10).json()
+    case = session.get(f"{stack.gateway.url}/summaries/{case_id}", timeout=10).json()
     assert case["urgency"] == "emergency"
     assert any(e["direction"] == "out" and e["kind"].startswith("instruction:") for e in entries)
 
@@ -156,8 +156,8 @@ def test_location(world):
         ("Address", "Praça da Sé, São Paulo"),
         ("Label", "Casa"),
     )
-    summary_id = send(stack, fields, sid)
-    (entry,) = thread(session, stack, summary_id)
+    case_id = send(stack, fields, sid)
+    (entry,) = thread(session, stack, case_id)
     assert entry["location"]["label"] == "Casa" and entry["location"]["latitude"] == -23.55052
 
 
@@ -170,8 +170,8 @@ def test_button_reply(world):
         ("ButtonText", "Yes, still in pain"),
         ("ButtonPayload", "still_in_pain"),
     )
-    summary_id = send(stack, fields, sid)
-    (entry,) = thread(session, stack, summary_id)
+    case_id = send(stack, fields, sid)
+    (entry,) = thread(session, stack, case_id)
     assert entry["text"] == "Yes, still in pain"
 
 
@@ -183,8 +183,8 @@ def test_forwarded(world):
         "text",
         ("Forwarded", "true"),
     )
-    summary_id = send(stack, fields, sid)
-    (entry,) = thread(session, stack, summary_id)
+    case_id = send(stack, fields, sid)
+    (entry,) = thread(session, stack, case_id)
     assert entry["text"] == "Lab result: hemoglobin 9.1"
 
 
@@ -195,7 +195,7 @@ def test_sticker_is_kept_as_an_image_without_text(world):
     fields = with_type(
         twilio_payload(sid=sid, sender=patient(), body="", media=[(url, "image/webp")]), "sticker"
     )
-    summary_id = send(stack, fields, sid)
-    (entry,) = thread(session, stack, summary_id)
+    case_id = send(stack, fields, sid)
+    (entry,) = thread(session, stack, case_id)
     (media,) = entry["media"]
     assert media["content_type"] == "image/webp" and media["status"] == "stored" and media["thumbnail_url"]

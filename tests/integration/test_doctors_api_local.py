@@ -114,8 +114,8 @@ def test_reads_and_edits_through_the_gateway_land_in_the_audit_trail(seeded, doc
     stack, _ = seeded
     before = stack.db["audit"].count_documents({})
     listing = doctor.get(f"{stack.gateway.url}/summaries", params={"urgency": "emergency"}, timeout=10).json()
-    summary_id = listing["items"][0]["summary_id"]
-    link = doctor.get(f"{stack.gateway.url}/summaries/{summary_id}/report", timeout=10)
+    case_id = listing["items"][0]["summary_id"]
+    link = doctor.get(f"{stack.gateway.url}/summaries/{case_id}/report", timeout=10)
     assert link.status_code == 200 and requests.get(link.json()["url"], timeout=10).content.startswith(
         b"%PDF"
     )
@@ -125,7 +125,7 @@ def test_reads_and_edits_through_the_gateway_land_in_the_audit_trail(seeded, doc
         ("list_summaries", "dr.ada"),
         ("get_report_link", "dr.ada"),
     ]
-    assert entries[0]["filter"]["urgency"] == ["emergency"] and entries[1]["summary_id"] == summary_id
+    assert entries[0]["filter"]["urgency"] == ["emergency"] and entries[1]["summary_id"] == case_id
 
 
 def test_the_gateway_refuses_anonymous_and_other_groups(seeded):

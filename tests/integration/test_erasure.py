@@ -33,7 +33,7 @@ def job(n: int, at: datetime, kind: JobKind = JobKind.MESSAGE) -> TriageJob:
             body=f"sore throat since yesterday {n}",
         ),
         patient_key=KEY,
-        case_epoch=0,
+        case_number=0,
         assessment=Assessment(language=Language.EN, rules_version="r"),
     )
 
@@ -43,7 +43,7 @@ def run(j: TriageJob, ports: Ports) -> Any:
         j,
         ports,
         now=lambda: j.received_at,
-        session_timeout=timedelta(hours=4),
+        case_idle_timeout=timedelta(hours=4),
         mask_patient=mask_phone,
         mask_profile=mask_name,
     )
@@ -176,7 +176,7 @@ def test_erasure_removes_the_patients_dead_and_delayed_jobs_and_logs_the_count(
             ports.store,
             parked=ParkedJobs(lambda: broker_url, queue_name),
         ),
-        session_timeout=timedelta(hours=4),
+        case_idle_timeout=timedelta(hours=4),
     )
     erasure = job(9, T0 + timedelta(minutes=1), JobKind.ERASE)
     runner(Delivery(erasure.model_dump_json().encode(), queue_name, 1, False, erasure.job_id))
@@ -218,7 +218,7 @@ def test_a_refused_s3_delete_is_retried_until_the_objects_are_gone(ports, mongo_
     outcome = run(job(1, T0), ports)
     flaky = RefusingDeletes(s3, failures=1)
     store = ReportStore(flaky, bucket, retry_pause_s=0)
-    assert store.delete_case(outcome.summary_id) == 2
+    assert store.delete_case(outcome.case_id) == 2
     assert flaky.calls == 2 and objects(s3, bucket) == []
 
 
@@ -230,18 +230,18 @@ def test_an_erasure_whose_s3_delete_keeps_failing_is_retried_not_acked(ports, mo
     outcome = run(job(1, T0), ports)
     store = ReportStore(RefusingDeletes(s3, failures=99), bucket, retry_pause_s=0)
     with pytest.raises(ReportStoreError, match="AccessDenied"):
-        store.delete_case(outcome.summary_id)
+        store.delete_case(outcome.case_id)
 
     runner = JobRunner(
         ports=Ports(ports.repository, ports.patients, ports.summarizer, store),
-        session_timeout=timedelta(hours=4),
+        case_idle_timeout=timedelta(hours=4),
     )
     erasure = job(9, T0 + timedelta(minutes=1), JobKind.ERASE)
     verdict = runner(Delivery(erasure.model_dump_json().encode(), "q", 1, False, erasure.job_id))
     assert verdict.decision is Decision.RETRY
     assert sorted(objects(s3, bucket)) == [
-        f"triage/{outcome.summary_id}/raw.json",
-        f"triage/{outcome.summary_id}/report.pdf",
+        f"triage/{outcome.case_id}/raw.json",
+        f"triage/{outcome.case_id}/report.pdf",
     ]
 
     runner.ports = ports  # the retry, once S3 deletes work again, still finds the case's objects

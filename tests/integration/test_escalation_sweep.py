@@ -51,22 +51,21 @@ def paged_cases(
         assert wait_for(lambda: consumer.stats.acked >= 3)
     assert wait_for(lambda: len(oncall.received()) == 3)
     ids = {
-        job.message.sender: MongoRepository(mongo_db).session_of_message(job.message.message_sid)
-        for job in jobs
+        job.message.sender: MongoRepository(mongo_db).case_of_message(job.message.message_sid) for job in jobs
     }
     first_paged = min(p.created_at for p in MongoPageLog(mongo_db).all())
     return oncall, escalation, pager, ids, first_paged
 
 
-def acknowledge(mongo_db, summary_id):
+def acknowledge(mongo_db, case_id):
     """What the console's Acknowledge button does: PATCH the case to in_review (audited)."""
     repo = MongoRepository(mongo_db)
-    view = repo.get_view(summary_id)
-    assert view is not None, summary_id
+    view = repo.get_view(case_id)
+    assert view is not None, case_id
     from datetime import UTC, datetime
 
     cases.change_status(
-        summary_id,
+        case_id,
         cases.StatusChange(
             status=CaseStatus.IN_REVIEW, expected_version=view.record.version, expected_revision=view.revision
         ),

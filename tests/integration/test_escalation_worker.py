@@ -37,9 +37,9 @@ from worker_harness import RunningWorker, wait_for
 DOCTOR = cases.Doctor(subject="s-1", username="dr.ada")
 
 
-def detail(mongo_db, summary_id):
+def detail(mongo_db, case_id):
     repo = MongoRepository(mongo_db)
-    return cases.case_detail(summary_id, doctor=DOCTOR, cases=repo, audit=repo, now=datetime.now(UTC))
+    return cases.case_detail(case_id, doctor=DOCTOR, cases=repo, audit=repo, now=datetime.now(UTC))
 
 
 def pdf_text(s3, bucket, case) -> str:
@@ -75,11 +75,11 @@ def test_emergency_the_screen_misses_gets_one_instruction_and_one_page_however_o
     assert wait_for(lambda: len(inbox.received()) >= 1), "no page arrived"
     [page] = inbox.received()
     case = mongo_db["summaries"].find_one({})
-    summary_id = case["_id"]
+    case_id = case["_id"]
     assert case["urgency"] == "emergency"
-    assert f"Case {summary_id}" in page and "EMERGENCY" in page and f"{CONSOLE}#case={summary_id}" in page
+    assert f"Case {case_id}" in page and "EMERGENCY" in page and f"{CONSOLE}#case={case_id}" in page
     assert "insulin" not in page and "+1555" not in page  # no patient data in a page
-    [told, paged] = detail(mongo_db, summary_id).escalations
+    [told, paged] = detail(mongo_db, case_id).escalations
     assert (told.who, told.urgency.value, told.by, told.state) == (
         "patient",
         "emergency",

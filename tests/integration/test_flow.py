@@ -44,10 +44,10 @@ def test_signed_messages_become_a_downloadable_pdf_through_the_real_broker(stack
 
     first_sid = dict(fields[0])["MessageSid"]
     cases = wait_for_cases(stack, {first_sid: len(fields)}, timeout_s=60)
-    summary_id = cases[first_sid]
+    case_id = cases[first_sid]
     token = sign_in(stack.gateway.url)
     link = requests.get(
-        f"{stack.gateway.url}/summaries/{summary_id}/report",
+        f"{stack.gateway.url}/summaries/{case_id}/report",
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,
     )
@@ -61,7 +61,7 @@ def test_signed_messages_become_a_downloadable_pdf_through_the_real_broker(stack
     assert "sore throat" in text and "allergic to penicillin" in text  # both messages of the conversation
     assert "whatsapp:***0102" in text
     assert "John Carter" not in text and "+15550100102" not in text  # masked identifiers only
-    record = stack.runner.repository.get(summary_id)
+    record = stack.runner.repository.get(case_id)
     assert record.version == 2 and record.message_count == 2
 
 
@@ -92,7 +92,7 @@ def test_a_job_delivered_twice_yields_one_summary_document(
     repository = MongoRepository(mongo_db)
     repository.ensure_indexes()
     ports = Ports(repository, MongoPatients(mongo_db), DeterministicSummarizer(), ReportStore(s3, bucket))
-    runner = JobRunner(ports=ports, session_timeout=timedelta(hours=4))
+    runner = JobRunner(ports=ports, case_idle_timeout=timedelta(hours=4))
     consumer = RabbitConsumer(lambda: broker_url, queue_name, runner)
     worker = threading.Thread(target=consumer.run, daemon=True)
     worker.start()
@@ -119,12 +119,12 @@ def test_every_summary_version_keeps_its_own_report(stack):
     for form in conversation:
         assert post_signed(stack.gateway.url, form).status_code == 200
     first_sid = dict(conversation[0])["MessageSid"]
-    summary_id = wait_for_cases(stack, {first_sid: 2}, timeout_s=60)[first_sid]
+    case_id = wait_for_cases(stack, {first_sid: 2}, timeout_s=60)[first_sid]
     token = sign_in(stack.gateway.url)
 
     def report_text(version: int) -> str:
         link = requests.get(
-            f"{stack.gateway.url}/summaries/{summary_id}/report?version={version}",
+            f"{stack.gateway.url}/summaries/{case_id}/report?version={version}",
             headers={"Authorization": f"Bearer {token}"},
             timeout=10,
         )

@@ -58,8 +58,8 @@ def test_new_starts_a_second_case_for_the_same_patient(stack):
     second = send("different thing: I have an earache")
     wait_for_cases(stack, {second: 1}, timeout_s=30)
     ids = {
-        stack.runner.repository.session_of_message(first),
-        stack.runner.repository.session_of_message(second),
+        stack.runner.repository.case_of_message(first),
+        stack.runner.repository.case_of_message(second),
     }
     assert len(ids) == 2
 
@@ -69,8 +69,8 @@ def test_delete_my_data_erases_messages_cases_and_every_report_version(stack):
     for form in conversation:
         post_signed(stack.gateway.url, form)
     first = dict(conversation[0])["MessageSid"]
-    summary_id = wait_for_cases(stack, {first: 2}, timeout_s=30)[first]
-    prefix = f"triage/{summary_id}/"
+    case_id = wait_for_cases(stack, {first: 2}, timeout_s=30)[first]
+    prefix = f"triage/{case_id}/"
     assert stack.s3.list_object_versions(Bucket=stack.settings.reports_bucket, Prefix=prefix).get("Versions")
 
     sender = dict(conversation[0])["From"]

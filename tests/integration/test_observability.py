@@ -42,17 +42,17 @@ def test_every_log_line_of_a_job_carries_job_message_and_case_ids(
         bucket,
         SafeSummarizer(DownLLM(), DeterministicSummarizer(), on_fallback=fallback_logged),
     )
-    runner.session_timeout = timedelta(hours=4)
+    runner.case_idle_timeout = timedelta(hours=4)
     runner(Delivery(job.model_dump_json().encode(), "triage.jobs", 1, False, job.job_id))
 
     job_lines = [r for r in log_records() if r["message"] in ("llm fallback", "job completed")]
     assert [r["message"] for r in job_lines] == ["llm fallback", "job completed"]
-    summary_id = mongo_db["summaries"].find_one({})["_id"]
+    case_id = mongo_db["summaries"].find_one({})["_id"]
     for line in job_lines:
         assert (line["job_id"], line["message_sid"], line["summary_id"]) == (
             job.job_id,
             job.job_id,
-            summary_id,
+            case_id,
         )
 
 

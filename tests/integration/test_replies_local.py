@@ -56,8 +56,8 @@ def location_fields(sid: str, sender: str = PATIENT) -> list[tuple[str, str]]:
     ]
 
 
-def pdf_text(stack: LocalStack, summary_id: str) -> str:
-    record = stack.runner.repository.get(summary_id)
+def pdf_text(stack: LocalStack, case_id: str) -> str:
+    record = stack.runner.repository.get(case_id)
     ref = record.report()
     body = stack.s3.get_object(Bucket=stack.settings.reports_bucket, Key=ref.key, VersionId=ref.s3_version_id)
     reader = PdfReader(io.BytesIO(body["Body"].read()))

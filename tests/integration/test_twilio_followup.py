@@ -36,7 +36,7 @@ ACCOUNT_SID = "AC" + "7" * 32
 AUTH_TOKEN = "followup-test-token"
 SID = "SM" + "3" * 32
 SENT_SID = "SM" + "e" * 32
-SUMMARY_ID = "e" * 32
+CASE_ID = "e" * 32
 PATIENT = "whatsapp:+15551234567"
 CLINIC = "whatsapp:+15557654321"
 QUESTION = "When did this start, and how long has it lasted?"
@@ -155,7 +155,7 @@ def follow_up(
 ) -> FollowUpResult:
     return send_follow_up(
         job(floor),
-        SUMMARY_ID,
+        CASE_ID,
         summary(urgency),
         enabled=True,
         latest_message_sid=SID,
@@ -196,7 +196,7 @@ def test_a_redelivered_job_does_not_message_the_patient_again(outbound: MongoOut
         "sent",
         SENT_SID,
         QUESTION,
-        SUMMARY_ID,
+        CASE_ID,
     )
     assert "15551234567" not in json.dumps(doc, default=str)  # no phone number is kept
 

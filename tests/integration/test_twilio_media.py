@@ -19,7 +19,7 @@ from fasttriage.domain.errors import MediaRejected, MediaUnavailable, TransientE
 from fasttriage.domain.media import StoredMedia, media_key, store_media
 from fasttriage.domain.models import Assessment, InboundMessage, Language, Media, TriageJob
 
-SUMMARY_ID = "c" * 32
+CASE_ID = "c" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"jpeg-bytes" * 1000
 FAST = MediaLimits(max_bytes=1024 * 1024, connect_timeout_s=2, read_timeout_s=0.5, total_timeout_s=5)
 
@@ -70,10 +70,10 @@ def test_a_photo_is_fetched_through_the_cdn_redirect_and_stored_encrypted_under_
 ) -> None:
     url = stub.add("ME01", MediaItem(body=JPEG, content_type="image/jpeg"))
 
-    [result] = store_media(job(Media(url=url, content_type="image/jpeg")), SUMMARY_ID, fetcher, store)
+    [result] = store_media(job(Media(url=url, content_type="image/jpeg")), CASE_ID, fetcher, store)
 
     assert result.status == "stored"
-    assert result.key == f"triage/{SUMMARY_ID}/media/{MESSAGE_SID}-0.jpg"
+    assert result.key == f"triage/{CASE_ID}/media/{MESSAGE_SID}-0.jpg"
     assert result.size == len(JPEG) and result.content_type == "image/jpeg"
     stored = s3.get_object(Bucket=bucket, Key=result.key)
     assert stored["Body"].read() == JPEG
@@ -104,7 +104,7 @@ def test_deleted_media_is_recorded_unavailable_and_the_rest_of_the_message_carri
 
     results = store_media(
         job(Media(url=gone, content_type="image/jpeg"), Media(url=kept, content_type="audio/ogg")),
-        SUMMARY_ID,
+        CASE_ID,
         fetcher,
         store,
     )
@@ -114,7 +114,7 @@ def test_deleted_media_is_recorded_unavailable_and_the_rest_of_the_message_carri
         (1, "stored", None),
     ]
     assert results[0].key is None and results[0].content_type == "image/jpeg"
-    assert results[1].key == f"triage/{SUMMARY_ID}/media/{MESSAGE_SID}-1.ogg"
+    assert results[1].key == f"triage/{CASE_ID}/media/{MESSAGE_SID}-1.ogg"
 
 
 def test_wrong_credentials_leave_the_media_unavailable_instead_of_blocking_the_text(
@@ -125,7 +125,7 @@ def test_wrong_credentials_leave_the_media_unavailable_instead_of_blocking_the_t
         ACCOUNT_SID, "rotated-away", limits=FAST, api_hosts={"127.0.0.1"}, allow_insecure_for_tests=True
     )
 
-    [result] = store_media(job(Media(url=url, content_type="image/jpeg")), SUMMARY_ID, stale, store)
+    [result] = store_media(job(Media(url=url, content_type="image/jpeg")), CASE_ID, stale, store)
 
     assert (result.status, result.reason) == ("unavailable", "unauthorized")
     assert stub.seen("cdn") == []
@@ -147,7 +147,7 @@ def test_a_twilio_server_error_raises_a_transient_error_so_the_job_is_retried(
     url = stub.add("ME06", item)
 
     with pytest.raises(MediaUnavailable) as raised:
-        store_media(job(Media(url=url, content_type="image/jpeg")), SUMMARY_ID, fetcher, store)
+        store_media(job(Media(url=url, content_type="image/jpeg")), CASE_ID, fetcher, store)
 
     assert isinstance(raised.value, TransientError)
 
@@ -158,7 +158,7 @@ def test_on_the_last_attempt_a_server_error_becomes_unavailable_and_the_text_is_
     url = stub.add("ME07", MediaItem(api_status=500))
 
     [result] = store_media(
-        job(Media(url=url, content_type="image/jpeg")), SUMMARY_ID, fetcher, store, retry_transient=False
+        job(Media(url=url, content_type="image/jpeg")), CASE_ID, fetcher, store, retry_transient=False
     )
 
     assert (result.status, result.reason, result.key) == ("unavailable", "transient", None)
@@ -199,7 +199,7 @@ def test_media_over_the_size_cap_is_rejected_and_nothing_is_stored(
         "ME10", MediaItem(body=b"v" * (FAST.max_bytes + 1), content_type="video/mp4", send_length=send_length)
     )
 
-    [result] = store_media(job(Media(url=url, content_type="video/mp4")), SUMMARY_ID, fetcher, store)
+    [result] = store_media(job(Media(url=url, content_type="video/mp4")), CASE_ID, fetcher, store)
 
     assert (result.status, result.reason, result.key) == ("rejected", "too_large", None)
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
@@ -220,7 +220,7 @@ def test_media_of_a_type_outside_the_allow_list_is_rejected_and_not_stored(
             Media(url=svg, content_type="image/svg+xml"),
             Media(url=declared_zip, content_type="application/zip"),
         ),
-        SUMMARY_ID,
+        CASE_ID,
         fetcher,
         store,
     )
@@ -240,18 +240,18 @@ def test_the_same_message_always_gets_the_same_keys(
         Media(url=photo, content_type="image/jpeg"), Media(url=scan, content_type="application/pdf")
     )
 
-    first = store_media(message, SUMMARY_ID, fetcher, store)
-    again = store_media(message, SUMMARY_ID, fetcher, store)  # a redelivered job
+    first = store_media(message, CASE_ID, fetcher, store)
+    again = store_media(message, CASE_ID, fetcher, store)  # a redelivered job
 
     assert (
         [r.key for r in first]
         == [r.key for r in again]
         == [
-            media_key(SUMMARY_ID, MESSAGE_SID, 0, "image/jpeg"),
-            media_key(SUMMARY_ID, MESSAGE_SID, 1, "application/pdf"),
+            media_key(CASE_ID, MESSAGE_SID, 0, "image/jpeg"),
+            media_key(CASE_ID, MESSAGE_SID, 1, "application/pdf"),
         ]
     )
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"triage/{SUMMARY_ID}/media/")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"triage/{CASE_ID}/media/")
     assert sorted(o["Key"] for o in listed["Contents"]) == sorted(r.key for r in first if r.key)
     assert [StoredMedia.model_validate(r.model_dump()) for r in again] == again  # persistable as is
 

@@ -60,7 +60,7 @@ def db():
         provenance=Provenance(producer="fallback", rules_version="r"),
     )
     repository.save_summary(
-        summary_id="a" * 32,
+        case_id="a" * 32,
         job=job,
         patient="whatsapp:***4567",
         profile=None,

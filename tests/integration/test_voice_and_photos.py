@@ -24,7 +24,7 @@ from fasttriage.domain.cases import Doctor, case_detail
 from fasttriage.domain.escalation import EscalationPorts
 from fasttriage.domain.media import FetchedMedia, media_key
 from fasttriage.domain.models import Assessment, InboundMessage, Language, Media, TriageJob
-from fasttriage.domain.processing import Ports, new_summary_id, process_job
+from fasttriage.domain.processing import Ports, new_case_id, process_job
 from fasttriage.domain.summarizer import DeterministicSummarizer, SafeSummarizer
 from fasttriage.domain.thumbnails import MAX_BYTES, MAX_SIDE_PX
 from fasttriage.domain.transcription import TranscriptionFailed, job_name
@@ -68,7 +68,7 @@ def job(n: int, media: list[tuple[str, str]], body: str = "", at: datetime = T0)
             media=[Media(url=url, content_type=kind) for url, kind in media],
         ),
         patient_key="p" * 64,
-        case_epoch=0,
+        case_number=0,
         assessment=Assessment(language=Language.EN, rules_version="r"),
     )
 
@@ -112,7 +112,7 @@ def run(world, j):
         j,
         world["ports"],
         now=lambda: j.received_at,
-        session_timeout=timedelta(hours=4),
+        case_idle_timeout=timedelta(hours=4),
         mask_patient=mask_phone,
         mask_profile=mask_name,
     )
@@ -120,8 +120,8 @@ def run(world, j):
 
 def test_a_spoken_emergency_is_transcribed_screened_escalated_and_marked_machine_transcription(world):
     voice = job(1, [("https://api.twilio.com/v/1", "audio/ogg")])
-    summary_id = new_summary_id(voice.message.message_sid)
-    key = media_key(summary_id, voice.message.message_sid, 0, "audio/ogg")
+    case_id = new_case_id(voice.message.message_sid)
+    key = media_key(case_id, voice.message.message_sid, 0, "audio/ogg")
     world["fetcher"].items["https://api.twilio.com/v/1"] = (b"OggS fake opus", "audio/ogg")
     world["store"].put(f"{key}.txt", EMERGENCY_SPEECH.encode(), "text/plain")  # the sidecar transcript
 
@@ -130,12 +130,12 @@ def test_a_spoken_emergency_is_transcribed_screened_escalated_and_marked_machine
     assert outcome.urgency == "emergency"
     assert outcome.instruction.startswith("sent:") and outcome.page.startswith("paged:")
     assert world["messenger"].sent == 1 and len(world["notifier"].received) == 1
-    record = world["ports"].repository.get(summary_id)
+    record = world["ports"].repository.get(case_id)
     assert any(flag.code.startswith("cardiac") for flag in record.summary.red_flags)
-    stored = world["ports"].repository.conversation(summary_id)[0].stored_media[0]
+    stored = world["ports"].repository.conversation(case_id)[0].stored_media[0]
     assert (stored.transcript, stored.transcript_status) == (EMERGENCY_SPEECH, "done")
     detail = case_detail(
-        summary_id,
+        case_id,
         doctor=Doctor("s", "dr.ada"),
         cases=world["ports"].repository,
         audit=world["ports"].repository,
@@ -150,19 +150,19 @@ def test_a_spoken_emergency_is_transcribed_screened_escalated_and_marked_machine
 
 def test_a_job_retried_after_a_crash_does_not_transcribe_the_same_voice_note_again(world):
     voice = job(5, [("https://api.twilio.com/v/5", "audio/ogg")])
-    key = media_key(new_summary_id(voice.message.message_sid), voice.message.message_sid, 0, "audio/ogg")
+    key = media_key(new_case_id(voice.message.message_sid), voice.message.message_sid, 0, "audio/ogg")
     world["fetcher"].items["https://api.twilio.com/v/5"] = (b"OggS fake opus", "audio/ogg")
     world["store"].put(f"{key}.txt", b"my knee hurts when I walk", "text/plain")
     first = run(world, voice)
     world["db"]["summaries"].delete_one(
-        {"_id": first.summary_id}
+        {"_id": first.case_id}
     )  # as if the worker died before saving the case
 
     again = run(world, voice)
 
-    assert again.summary_id == first.summary_id and again.report_key
+    assert again.case_id == first.case_id and again.report_key
     assert len(world["ports"].transcriber.calls) == 1
-    stored = world["ports"].repository.conversation(first.summary_id)[0].stored_media[0]
+    stored = world["ports"].repository.conversation(first.case_id)[0].stored_media[0]
     assert stored.transcript == "my knee hurts when I walk"
 
 
@@ -172,8 +172,8 @@ def test_a_failed_transcription_never_blocks_the_case(world):
 
     outcome = run(world, voice)
 
-    assert outcome.summary_id and outcome.report_key and outcome.urgency != "emergency"
-    stored = world["ports"].repository.conversation(outcome.summary_id)[0].stored_media[0]
+    assert outcome.case_id and outcome.report_key and outcome.urgency != "emergency"
+    stored = world["ports"].repository.conversation(outcome.case_id)[0].stored_media[0]
     assert (stored.status, stored.transcript_status, stored.transcript) == ("stored", "failed", None)
     assert world["failures"] == ["no_sidecar"]
     assert world["ports"].transcriber.calls[0][1] == "en-US"  # the patient's language from their text
@@ -185,7 +185,7 @@ def test_a_photo_gets_a_capped_thumbnail_embedded_in_the_pdf_and_a_short_lived_p
 
     outcome = run(world, shot)
 
-    stored = world["ports"].repository.conversation(outcome.summary_id)[0].stored_media[0]
+    stored = world["ports"].repository.conversation(outcome.case_id)[0].stored_media[0]
     assert stored.thumbnail_key == f"{stored.key}.thumb.jpg"
     thumb = world["store"].get(stored.thumbnail_key, stored.thumbnail_version_id)
     assert len(thumb) <= MAX_BYTES
@@ -197,7 +197,7 @@ def test_a_photo_gets_a_capped_thumbnail_embedded_in_the_pdf_and_a_short_lived_p
     assert len(images) == 1
 
     detail = case_detail(
-        outcome.summary_id,
+        outcome.case_id,
         doctor=Doctor("s", "dr.ada"),
         cases=world["ports"].repository,
         audit=world["ports"].repository,
@@ -218,7 +218,7 @@ def test_an_image_that_cannot_be_read_is_stored_without_a_thumbnail(world):
     shot = job(4, [("https://api.twilio.com/p/4", "image/png")], body="see photo")
     world["fetcher"].items["https://api.twilio.com/p/4"] = (b"\x89PNG not really", "image/png")
     outcome = run(world, shot)
-    stored = world["ports"].repository.conversation(outcome.summary_id)[0].stored_media[0]
+    stored = world["ports"].repository.conversation(outcome.case_id)[0].stored_media[0]
     assert stored.status == "stored" and stored.thumbnail_key is None and outcome.report_key
 
 

@@ -47,7 +47,7 @@ MALFORMED = '{"chief_complaint": "Headache", "urgency": "whenever"'
 def conversation(*flags: RedFlag) -> Conversation:
     floor = min((flag.floor for flag in flags), key=lambda level: level.rank, default=None)
     return Conversation(
-        summary_id="0" * 32,
+        case_id="0" * 32,
         messages=[
             ConversationMessage(
                 message_sid="SM" + "a" * 32,

@@ -66,7 +66,7 @@ def test_media_is_stored_with_the_case_listed_in_the_pdf_and_one_follow_up_is_se
                 messenger=TwilioMessenger(ACCOUNT_SID, AUTH_TOKEN, http_client=http),
                 outbound=outbound,
             ),
-            session_timeout=timedelta(hours=4),
+            case_idle_timeout=timedelta(hours=4),
             follow_up_enabled=True,
         )
 

@@ -45,7 +45,7 @@ def make_runner(mongo_db: Any, s3: Any, bucket: str, summarizer: Summarizer | No
         summarizer=summarizer or SafeSummarizer(None, DeterministicSummarizer()),
         store=ReportStore(s3, bucket),
     )
-    return JobRunner(ports=ports, session_timeout=timedelta(hours=4))
+    return JobRunner(ports=ports, case_idle_timeout=timedelta(hours=4))
 
 
 class RunningWorker:

@@ -25,7 +25,7 @@ def record(status: CaseStatus = CaseStatus.NEW, version: int = 1, assignee: str 
         provenance=Provenance(producer="llm", rules_version="test"),
     )
     return CaseRecord(
-        summary_id=ID,
+        case_id=ID,
         patient="whatsapp:***0102",
         status=status,
         assignee=assignee,
@@ -47,18 +47,16 @@ class FakeStore:
         self.audit: list[cases.AuditEntry] = []
         self.race = False
 
-    def get(self, summary_id):
+    def get(self, case_id):
         return self.view.record if self.view else None
 
-    def get_view(self, summary_id):
+    def get_view(self, case_id):
         return self.view
 
     def list_queue(self, query):
         return []
 
-    def update_case_status(
-        self, summary_id, *, expected_version, expected_revision, status, assignee, by, now
-    ):
+    def update_case_status(self, case_id, *, expected_version, expected_revision, status, assignee, by, now):
         assert self.view is not None, "the fake holds no case"
         if self.race:  # another doctor saved between our read and our write
             self.view = cases.CaseView(self.view.record, self.view.revision + 1)
@@ -83,7 +81,7 @@ def apply(store: FakeStore, status: str, **kwargs) -> cases.CaseDetail:
 
 
 def test_cursor_round_trips_and_tampered_cursors_are_rejected():
-    key = cases.SortKey(urgency_rank=2, updated_at=NOW, summary_id=ID)
+    key = cases.SortKey(urgency_rank=2, updated_at=NOW, case_id=ID)
     assert cases.decode_cursor(cases.encode_cursor(key)) == key
     for bad in ["", "!!!", "e30", "W10", cases.encode_cursor(key)[:-3], "A" * 201]:
         with pytest.raises(InvalidRequest, match="cursor"):

@@ -39,7 +39,7 @@ class FakeLinks:
 
 
 def case_doc(
-    summary_id: str,
+    case_id: str,
     urgency: str = "routine",
     *,
     updated_at: datetime = NOW,
@@ -64,8 +64,8 @@ def case_doc(
         "provenance": {"producer": "fallback", "rules_version": "test"},
     }
     return {
-        "_id": summary_id,
-        "patient_key": "k" + summary_id[:6],
+        "_id": case_id,
+        "patient_key": "k" + case_id[:6],
         "patient": "whatsapp:***0102",
         "profile": "J. C.",
         "status": status,
@@ -81,7 +81,7 @@ def case_doc(
         "reports": {
             str(v): {
                 "version": v,
-                "key": f"triage/{summary_id}/report.pdf",
+                "key": f"triage/{case_id}/report.pdf",
                 "s3_version_id": f"v{v}",
                 "created_at": (updated_at - timedelta(minutes=version - v)).isoformat(),
                 "urgency": urgency,
@@ -125,8 +125,8 @@ def call(api, ctx, method, path, *, claims=DOCTOR, query=None, body=None, stage=
     return answer["statusCode"], payload
 
 
-def report_event(summary_id: str, claims: dict | None = None, query: dict | None = None) -> dict:
-    return rest_event("GET", f"/summaries/{summary_id}/report", query=query, claims=claims or DOCTOR)
+def report_event(case_id: str, claims: dict | None = None, query: dict | None = None) -> dict:
+    return rest_event("GET", f"/summaries/{case_id}/report", query=query, claims=claims or DOCTOR)
 
 
 # --- health and report links (the existing contract) -------------------------------------------------------
@@ -160,7 +160,7 @@ def test_unknown_summary_from_the_sample_event_is_404(api, lambda_context, db):
 @pytest.mark.parametrize(
     "bad", ["xyz", "0123456789ABCDEF0123456789ABCDEF", "0" * 31, "0" * 33, "..%2F..%2Fetc"]
 )
-def test_malformed_summary_id_is_400(api, lambda_context, bad):
+def test_malformed_case_id_is_400(api, lambda_context, bad):
     answer = api.handler(report_event(bad), lambda_context)
     assert answer["statusCode"] == 400
     assert "summary_id" in json.loads(answer["body"])["message"]
@@ -340,8 +340,8 @@ def test_unknown_case_is_404_and_malformed_id_is_400(api, lambda_context):
 # --- edits -------------------------------------------------------------------------------------------------
 
 
-def patch(api, ctx, body, summary_id=KNOWN, claims=DOCTOR):
-    return call(api, ctx, "PATCH", f"/summaries/{summary_id}", body=body, claims=claims)
+def patch(api, ctx, body, case_id=KNOWN, claims=DOCTOR):
+    return call(api, ctx, "PATCH", f"/summaries/{case_id}", body=body, claims=claims)
 
 
 def test_a_doctor_takes_a_case_in_review_then_closes_it(api, lambda_context, db):
@@ -434,7 +434,7 @@ def test_patching_an_unknown_case_is_404(api, lambda_context):
         api,
         lambda_context,
         {"status": "in_review", "expected_version": 1, "expected_revision": 0},
-        summary_id="e" * 32,
+        case_id="e" * 32,
     )
     assert status == 404
 

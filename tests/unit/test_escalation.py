@@ -44,11 +44,11 @@ class Outbound:
     def __init__(self) -> None:
         self.docs: dict[str, dict] = {}
 
-    def claim(self, key, *, summary_id, patient_key, kind, body, now, by=None, state="sending"):
+    def claim(self, key, *, case_id, patient_key, kind, body, now, by=None, state="sending"):
         if key in self.docs:
             return False
         self.docs[key] = {
-            "summary_id": summary_id,
+            "summary_id": case_id,
             "kind": kind,
             "body": body,
             "state": state,
@@ -71,7 +71,7 @@ class Outbound:
         doc["at"] = now
         return True
 
-    def history(self, summary_id):
+    def history(self, case_id):
         return [
             OutboundRecord(
                 key=k,
@@ -83,7 +83,7 @@ class Outbound:
                 updated_at=d["at"],
             )
             for k, d in self.docs.items()
-            if d["summary_id"] == summary_id
+            if d["summary_id"] == case_id
         ]
 
 
@@ -118,8 +118,8 @@ class Pages:
         if self.records[key].state == "sending":
             del self.records[key]
 
-    def history(self, summary_id):
-        return [r for r in self.records.values() if r.summary_id == summary_id]
+    def history(self, case_id):
+        return [r for r in self.records.values() if r.case_id == case_id]
 
 
 class Pager:
@@ -230,7 +230,7 @@ def abandoned_claim(outbound: Outbound, level: Urgency, age: timedelta) -> None:
     """A worker claimed the instruction, then died before sending it."""
     outbound.claim(
         instruction_key(CASE, level),
-        summary_id=CASE,
+        case_id=CASE,
         patient_key="p",
         kind=instruction_kind(level),
         body="x",
@@ -335,8 +335,8 @@ class Open:
         return [c for c in self.cases if c.urgency in levels]
 
 
-def open_case(summary_id: str = CASE, urgency: Urgency = Urgency.EMERGENCY) -> OpenCase:
-    return OpenCase(summary_id, urgency, ("x",), Language.EN, T0)
+def open_case(case_id: str = CASE, urgency: Urgency = Urgency.EMERGENCY) -> OpenCase:
+    return OpenCase(case_id, urgency, ("x",), Language.EN, T0)
 
 
 def test_sweep_pages_a_case_never_paged_then_repeats_then_escalates():
@@ -387,7 +387,7 @@ def test_history_says_who_was_told_what_and_when():
     paged = [
         PageRecord(
             key="p",
-            summary_id=CASE,
+            case_id=CASE,
             urgency=Urgency.EMERGENCY,
             round=1,
             target="oncall",

@@ -29,7 +29,7 @@ from fasttriage.domain.urgency import Urgency
 
 SID = "SM" + "1" * 32
 NEWER_SID = "SM" + "2" * 32
-SUMMARY_ID = "d" * 32
+CASE_ID = "d" * 32
 PATIENT = "whatsapp:+15551234567"
 CLINIC = "whatsapp:+15557654321"
 RECEIVED = datetime(2026, 11, 28, 8, tzinfo=UTC)
@@ -168,13 +168,11 @@ class MemoryOutbound:
         self.docs: dict[str, dict[str, object]] = {}
         self.reads = 0
 
-    def claim(
-        self, key: str, *, summary_id: str, patient_key: str, kind: str, body: str, now: datetime
-    ) -> bool:
+    def claim(self, key: str, *, case_id: str, patient_key: str, kind: str, body: str, now: datetime) -> bool:
         if key in self.docs:
             return False
         self.docs[key] = {
-            "summary_id": summary_id,
+            "summary_id": case_id,
             "patient_key": patient_key,
             "kind": kind,
             "body": body,
@@ -195,12 +193,12 @@ class MemoryOutbound:
             del self.docs[key]
         return len(doomed)
 
-    def history(self, summary_id: str) -> list[OutboundRecord]:
+    def history(self, case_id: str) -> list[OutboundRecord]:
         self.reads += 1
         return [
             OutboundRecord(key=k, kind=str(d["kind"]), body=str(d["body"]), state=str(d["state"]))
             for k, d in self.docs.items()
-            if d["summary_id"] == summary_id
+            if d["summary_id"] == case_id
         ]
 
 
@@ -221,7 +219,7 @@ class ScriptedMessenger:
 def send(outbound: MemoryOutbound, messenger: ScriptedMessenger, *, enabled: bool = True):  # type: ignore[no-untyped-def]
     return send_follow_up(
         make_job(),
-        SUMMARY_ID,
+        CASE_ID,
         make_summary(ONSET),
         enabled=enabled,
         latest_message_sid=SID,

@@ -30,7 +30,7 @@ class MemoryStore:
     def get(self, key, version_id=None):
         return self.objects[key][-1]
 
-    def delete_case(self, summary_id):
+    def delete_case(self, case_id):
         return 0
 
 
@@ -42,7 +42,9 @@ def ports():
     )
 
 
-def job(n: int, at: datetime, sender: str = "whatsapp:+15550100001", epoch: int | None = 0) -> TriageJob:
+def job(
+    n: int, at: datetime, sender: str = "whatsapp:+15550100001", case_number: int | None = 0
+) -> TriageJob:
     sid = f"SM{n:032x}"
     return TriageJob(
         job_id=sid,
@@ -51,7 +53,7 @@ def job(n: int, at: datetime, sender: str = "whatsapp:+15550100001", epoch: int 
             message_sid=sid, account_sid="AC" + "0" * 32, sender=sender, recipient="x", body=f"message {n}"
         ),
         patient_key=sender[-4:] * 16,
-        case_epoch=epoch,
+        case_number=case_number,
         assessment=Assessment(language=Language.EN, rules_version="r"),
     )
 
@@ -61,39 +63,39 @@ def run(j, ports, timeout=timedelta(hours=4)):
         j,
         ports,
         now=lambda: j.received_at,
-        session_timeout=timeout,
+        case_idle_timeout=timeout,
         mask_patient=mask_phone,
         mask_profile=mask_name,
     )
 
 
-def test_messages_within_the_session_timeout_join_one_case_with_growing_versions(ports):
+def test_messages_within_the_case_idle_timeout_join_one_case_with_growing_versions(ports):
     first = run(job(1, T0), ports)
     second = run(job(2, T0 + timedelta(hours=1)), ports)
-    assert first.summary_id == second.summary_id
+    assert first.case_id == second.case_id
     assert (first.version, second.version) == (1, 2)
 
 
-def test_a_message_after_the_session_timeout_opens_a_new_case(ports):
+def test_a_message_after_the_case_idle_timeout_opens_a_new_case(ports):
     first = run(job(1, T0), ports, timeout=timedelta(minutes=30))
     later = run(job(2, T0 + timedelta(minutes=31)), ports, timeout=timedelta(minutes=30))
-    assert first.summary_id != later.summary_id and later.version == 1
+    assert first.case_id != later.case_id and later.version == 1
 
 
-def test_a_new_case_epoch_opens_a_new_case_even_within_the_timeout(ports):
-    first = run(job(1, T0, epoch=0), ports)
-    after_new = run(job(2, T0 + timedelta(minutes=5), epoch=1), ports)
-    assert first.summary_id != after_new.summary_id
+def test_a_new_case_number_opens_a_new_case_even_within_the_timeout(ports):
+    first = run(job(1, T0, case_number=0), ports)
+    after_new = run(job(2, T0 + timedelta(minutes=5), case_number=1), ports)
+    assert first.case_id != after_new.case_id
 
 
 def test_different_patients_never_share_a_case(ports):
     a = run(job(1, T0, sender="whatsapp:+15550100001"), ports)
     b = run(job(2, T0, sender="whatsapp:+15550100002"), ports)
-    assert a.summary_id != b.summary_id
+    assert a.case_id != b.case_id
 
 
 def test_a_message_queued_before_an_erasure_is_not_stored(ports):
     ports.patients.request_erasure(job(1, T0).patient_key, T0 + timedelta(seconds=1))
     outcome = run(job(1, T0), ports)
-    assert outcome.skipped and outcome.summary_id is None
+    assert outcome.skipped and outcome.case_id is None
     assert ports.store.objects == {}

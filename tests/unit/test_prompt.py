@@ -30,7 +30,7 @@ def conversation(
     start = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
     floor = min((flag.floor for flag in flags), key=lambda level: level.rank, default=None)
     return Conversation(
-        summary_id="0" * 32,
+        case_id="0" * 32,
         messages=[
             ConversationMessage(
                 message_sid=f"SM{index:032x}", received_at=start + timedelta(minutes=index), body=body

@@ -48,7 +48,7 @@ def context(body: str, producer: str = "llm", messages: int = 1) -> ReportContex
         ),
     )
     return ReportContext(
-        summary_id="ab" * 16,
+        case_id="ab" * 16,
         version=messages,
         patient="whatsapp:***0101",
         profile="M. S.",

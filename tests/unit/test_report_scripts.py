@@ -48,7 +48,7 @@ def report(bodies: list[str]) -> bytes:
     )
     return render_pdf(
         ReportContext(
-            summary_id="c" * 32,
+            case_id="c" * 32,
             version=1,
             patient="whatsapp:***0101",
             profile=None,

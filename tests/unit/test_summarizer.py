@@ -40,7 +40,7 @@ def assessment(*flags: RedFlag, language: Language = Language.EN) -> Assessment:
 
 def conversation(body: str = PATIENT_TEXT, *flags: RedFlag, language: Language = Language.EN) -> Conversation:
     return Conversation(
-        summary_id="0" * 32,
+        case_id="0" * 32,
         messages=[
             ConversationMessage(
                 message_sid="SM" + "a" * 32, received_at=datetime(2026, 11, 28, tzinfo=UTC), body=body

@@ -117,7 +117,7 @@ def test_mongo_down_a_message_is_accepted_with_the_notice_repeated(
 
     assert first["statusCode"] == second["statusCode"] == 200
     assert NOTICE in first["body"] and NOTICE in second["body"]  # may repeat: never missing
-    assert [job.case_epoch for job in publisher.jobs] == [None, None]  # the worker reads it
+    assert [job.case_number for job in publisher.jobs] == [None, None]  # the worker reads it
 
 
 def test_mongo_down_an_emergency_gets_its_instruction(webhook, publisher, mongo_down, lambda_context):
@@ -215,7 +215,7 @@ def test_cold_start_webhook_answers_before_the_registry_is_loaded(local_env, lam
     answer = module.handler(signed_webhook_event(fields("I have a mild headache")), lambda_context)
     assert answer["statusCode"] == 200
     assert NOTICE in answer["body"]
-    assert recorder.jobs[0].case_epoch is None
+    assert recorder.jobs[0].case_number is None
 
 
 def test_after_a_failed_publish_the_broker_is_skipped_for_the_cooldown_then_tried_again():

@@ -166,7 +166,7 @@ def test_new_starts_a_new_case_without_a_job(webhook, publisher, lambda_context)
     answer = post(webhook, lambda_context, fields("NEW"))
     post(webhook, lambda_context, fields("now a different problem: my ear"))
     assert "New case started" in reply_text(answer)
-    assert [job.case_epoch for job in publisher.jobs] == [0, 1]
+    assert [job.case_number for job in publisher.jobs] == [0, 1]
 
 
 @pytest.mark.parametrize(

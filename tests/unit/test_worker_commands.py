@@ -32,8 +32,8 @@ class MemoryStore:
     def get(self, key: str, version_id: str | None = None) -> bytes:
         return self.objects[key]
 
-    def delete_case(self, summary_id: str) -> int:
-        gone = [k for k in self.objects if k.startswith(f"triage/{summary_id}/")]
+    def delete_case(self, case_id: str) -> int:
+        gone = [k for k in self.objects if k.startswith(f"triage/{case_id}/")]
         for k in gone:
             del self.objects[k]
         return len(gone)
@@ -48,10 +48,12 @@ def runner(mongo_db: Any) -> JobRunner:
         summarizer=SafeSummarizer(None, DeterministicSummarizer()),
         store=MemoryStore(),
     )
-    return JobRunner(ports=ports, session_timeout=timedelta(hours=4), now=lambda: T0)
+    return JobRunner(ports=ports, case_idle_timeout=timedelta(hours=4), now=lambda: T0)
 
 
-def job(body: str, at: datetime, *, kind: JobKind = JobKind.MESSAGE, epoch: int | None = None) -> TriageJob:
+def job(
+    body: str, at: datetime, *, kind: JobKind = JobKind.MESSAGE, case_number: int | None = None
+) -> TriageJob:
     from fasttriage.adapters.twilio import FormParams
     from fasttriage.domain.intake import parse_message
 
@@ -63,7 +65,7 @@ def job(body: str, at: datetime, *, kind: JobKind = JobKind.MESSAGE, epoch: int 
         received_at=at,
         message=parse_message(form, whatsapp_only=True),
         patient_key=KEY,
-        case_epoch=epoch,
+        case_number=case_number,
         assessment=assess(body),
     )
 
@@ -88,10 +90,10 @@ def test_a_queued_new_starts_exactly_one_new_case_even_when_redelivered(mongo_db
     assert len(cases) == 2  # the knee and the ear are two cases
 
 
-def test_a_message_without_an_epoch_joins_the_patients_current_case(mongo_db):
+def test_a_message_without_a_case_number_joins_the_patients_current_case(mongo_db):
     run = runner(mongo_db)
-    deliver(run, job("my knee hurts", T0, epoch=0))
-    deliver(run, job("it is swollen", T0 + timedelta(minutes=1), epoch=None))
+    deliver(run, job("my knee hurts", T0, case_number=0))
+    deliver(run, job("it is swollen", T0 + timedelta(minutes=1), case_number=None))
 
     cases = {doc["summary_id"] for doc in mongo_db["messages"].find({"patient_key": KEY})}
     assert len(cases) == 1
@@ -99,7 +101,7 @@ def test_a_message_without_an_epoch_joins_the_patients_current_case(mongo_db):
 
 def test_a_queued_erasure_records_the_tombstone_once_and_erases(mongo_db):
     run = runner(mongo_db)
-    deliver(run, job("my knee hurts", T0, epoch=0))
+    deliver(run, job("my knee hurts", T0, case_number=0))
     erase = job("delete my data", T0 + timedelta(minutes=1), kind=JobKind.ERASE)
 
     assert deliver(run, erase) is Decision.ACK

@@ -79,7 +79,7 @@ class JobRunner:
     """Turns one delivery into a verdict: ack, retry later, or dead-letter now."""
 
     ports: Ports
-    session_timeout: timedelta
+    case_idle_timeout: timedelta
     now: Callable[[], datetime] = utcnow
     follow_up_enabled: bool = False
     max_attempts: int = 5
@@ -125,12 +125,12 @@ class JobRunner:
                 job,
                 self.ports,
                 now=self.now,
-                session_timeout=self.session_timeout,
+                case_idle_timeout=self.case_idle_timeout,
                 mask_patient=mask_phone,
                 mask_profile=mask_name,
                 follow_up_enabled=self.follow_up_enabled,
                 last_attempt=delivery.attempt >= self.max_attempts,
-                on_case=lambda summary_id: logger.thread_safe_append_keys(summary_id=summary_id),
+                on_case=lambda case_id: logger.thread_safe_append_keys(case_id=case_id),
             )
         except PermanentError as exc:
             logger.error("job failed permanently", error=type(exc).__name__)
@@ -275,7 +275,7 @@ def build_runner(
     )
     return JobRunner(
         ports=ports,
-        session_timeout=timedelta(minutes=settings.session_timeout_minutes),
+        case_idle_timeout=timedelta(minutes=settings.session_timeout_minutes),
         follow_up_enabled=settings.follow_up_enabled,
         max_attempts=settings.max_attempts,
     )

@@ -57,10 +57,10 @@ def wait_for_cases(stack: LocalStack, expected: dict[str, int], timeout_s: float
     while time.monotonic() < deadline:
         done = {}
         for sid, count in expected.items():
-            summary_id = repository.session_of_message(sid)
-            record = repository.get(summary_id) if summary_id else None
+            case_id = repository.case_of_message(sid)
+            record = repository.get(case_id) if case_id else None
             if record is not None and record.version >= count:
-                done[sid] = summary_id
+                done[sid] = case_id
         if len(done) == len(expected):
             return done
         time.sleep(0.2)
@@ -101,14 +101,14 @@ def replay(
     return out
 
 
-def print_escalations(stack: LocalStack, summary_ids: Iterable[str], out_dir: Path, timeout_s: float) -> None:
+def print_escalations(stack: LocalStack, case_ids: Iterable[str], out_dir: Path, timeout_s: float) -> None:
     """Writes out/pages.jsonl (every page the local notifier received) and out/outbound.jsonl (every message the
     worker sent a patient), once every emergency/urgent case has its page, and prints both."""
     from fasttriage.domain.escalation import LEVELS
     from fasttriage.local.notifier import outbound_rows, write_jsonl
 
     repository, notifier = stack.runner.repository, stack.escalation.notifier
-    urgent = {sid for sid in summary_ids if (r := repository.get(sid)) is not None and r.urgency in LEVELS}
+    urgent = {sid for sid in case_ids if (r := repository.get(sid)) is not None and r.urgency in LEVELS}
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and not urgent <= {p["summary_id"] for p in notifier.received}:
         time.sleep(0.1)
@@ -161,14 +161,14 @@ def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: in
         token = sign_in(stack.gateway.url)
         out_dir.mkdir(parents=True, exist_ok=True)
         rows, failures = [], 0
-        for first, summary_id in cases.items():
-            record = stack.runner.repository.get(summary_id)
+        for first, case_id in cases.items():
+            record = stack.runner.repository.get(case_id)
             link = requests.get(
-                f"{stack.gateway.url}/summaries/{summary_id}/report",
+                f"{stack.gateway.url}/summaries/{case_id}/report",
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=10,
             )
-            target = out_dir / f"{summary_id}.pdf"
+            target = out_dir / f"{case_id}.pdf"
             ok = False
             if link.status_code == 200:
                 pdf = requests.get(link.json()["url"], timeout=10)
@@ -181,7 +181,7 @@ def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: in
                 (
                     f"{patient} ({profile})",
                     record.urgency.value if record else "?",
-                    summary_id,
+                    case_id,
                     str(target) if ok else f"FAILED (HTTP {link.status_code})",
                 )
             )

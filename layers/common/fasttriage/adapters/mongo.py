@@ -63,7 +63,7 @@ class DoctorsQueue:
                         {
                             "urgency_rank": key.urgency_rank,
                             "updated_at": key.updated_at,
-                            "_id": {"$gt": key.summary_id},
+                            "_id": {"$gt": key.case_id},
                         },
                     ]
                 }
@@ -89,9 +89,9 @@ class DoctorsQueue:
             )
             return [_queue_item(doc) for doc in docs]
 
-    def get_view(self, summary_id: str) -> CaseView | None:
+    def get_view(self, case_id: str) -> CaseView | None:
         with mongo_errors("summary read failed"):
-            doc = self.summaries.find_one({"_id": summary_id})
+            doc = self.summaries.find_one({"_id": case_id})
         if not doc:
             return None
         from fasttriage.adapters.outbound import MongoOutbound
@@ -100,9 +100,9 @@ class DoctorsQueue:
         return CaseView(
             record=_record(doc),
             revision=int(doc.get("revision", 0)),
-            escalations=escalation_history(self._db, summary_id),
-            messages=conversation(self._db, summary_id),
-            outbound=MongoOutbound(self._db).history(summary_id),
+            escalations=escalation_history(self._db, case_id),
+            messages=conversation(self._db, case_id),
+            outbound=MongoOutbound(self._db).history(case_id),
             contact=doc.get("contact"),
             clinic=doc.get("clinic"),
             patient_key=doc.get("patient_key"),
@@ -110,7 +110,7 @@ class DoctorsQueue:
 
     def update_case_status(
         self,
-        summary_id: str,
+        case_id: str,
         *,
         expected_version: int,
         expected_revision: int,
@@ -131,7 +131,7 @@ class DoctorsQueue:
         )
         with mongo_errors("status update failed"):
             doc = self.summaries.find_one_and_update(
-                {"_id": summary_id, "version": expected_version, **revision},
+                {"_id": case_id, "version": expected_version, **revision},
                 {
                     "$set": {
                         "status": status.value,
@@ -156,7 +156,7 @@ class DoctorsQueue:
 def _queue_item(doc: dict[str, Any]) -> QueueItem:
     summary = doc.get("summary") or {}
     return QueueItem(
-        summary_id=doc["_id"],
+        case_id=doc["_id"],
         patient=doc["patient"],
         profile=doc.get("profile"),
         urgency=doc["urgency"],
@@ -188,21 +188,21 @@ class MongoRepository(DoctorsQueue):
 
     # --- sessions and messages -------------------------------------------------------------------------
 
-    def session_of_message(self, message_sid: str) -> str | None:
+    def case_of_message(self, message_sid: str) -> str | None:
         with mongo_errors("message lookup failed"):
             doc = self.messages.find_one({"_id": message_sid}, {"summary_id": 1})
         return str(doc["summary_id"]) if doc else None
 
-    def open_session(self, patient_key: str, since: datetime, epoch: int | None = None) -> str | None:
+    def active_case(self, patient_key: str, since: datetime, case_number: int | None = None) -> str | None:
         """The patient's open case with a message since `since` (and of this case epoch, when known)."""
         query: dict[str, Any] = {"patient_key": patient_key, "open": True, "last_message_at": {"$gte": since}}
-        if epoch is not None:
-            query["epoch"] = epoch
+        if case_number is not None:
+            query["epoch"] = case_number
         with mongo_errors("session lookup failed"):
             doc = self.summaries.find_one(query, {"_id": 1}, sort=[("last_message_at", DESCENDING)])
         return str(doc["_id"]) if doc else None
 
-    def add_message(self, summary_id: str, job: TriageJob) -> tuple[str, bool]:
+    def add_message(self, case_id: str, job: TriageJob) -> tuple[str, bool]:
         """Adds the job's message to the case: (its case, True); for a message stored before (a redelivery):
         (the case it was added to then, False). One round trip in the usual case."""
         message = job.message
@@ -210,7 +210,7 @@ class MongoRepository(DoctorsQueue):
             self.messages.insert_one(
                 {
                     "_id": message.message_sid,
-                    "summary_id": summary_id,
+                    "summary_id": case_id,
                     "patient_key": job.patient_key,
                     "received_at": job.received_at,
                     "body": message.body,
@@ -219,11 +219,11 @@ class MongoRepository(DoctorsQueue):
                 }
             )
         except DuplicateKeyError:
-            existing = self.session_of_message(message.message_sid)
-            return (existing or summary_id), False
+            existing = self.case_of_message(message.message_sid)
+            return (existing or case_id), False
         except PyMongoError as exc:
             raise RepositoryError("message insert failed") from exc
-        return summary_id, True
+        return case_id, True
 
     def set_media(self, message_sid: str, media: list[StoredMedia]) -> None:
         with mongo_errors("media update failed"):
@@ -231,15 +231,15 @@ class MongoRepository(DoctorsQueue):
                 {"_id": message_sid}, {"$set": {"stored_media": [m.model_dump() for m in media]}}
             )
 
-    def conversation(self, summary_id: str) -> list[ConversationMessage]:
-        return conversation(self._db, summary_id)
+    def conversation(self, case_id: str) -> list[ConversationMessage]:
+        return conversation(self._db, case_id)
 
     # --- summaries ----------------------------------------------------------------------------------------
 
     def save_summary(
         self,
         *,
-        summary_id: str,
+        case_id: str,
         job: TriageJob,
         patient: str,
         profile: str | None,
@@ -268,14 +268,14 @@ class MongoRepository(DoctorsQueue):
         }
         try:
             self.summaries.update_one(
-                {"_id": summary_id, "$or": [{"version": {"$lte": version}}, {"version": {"$exists": False}}]},
+                {"_id": case_id, "$or": [{"version": {"$lte": version}}, {"version": {"$exists": False}}]},
                 {
                     "$set": fields,
                     "$setOnInsert": {
                         "status": "new",
                         "open": True,
                         "created_at": now,
-                        "epoch": job.case_epoch,
+                        "epoch": job.case_number,
                     },
                 },
                 upsert=True,
@@ -309,15 +309,15 @@ class MongoRepository(DoctorsQueue):
         with mongo_errors("message lookup failed"):
             return [str(d["_id"]) for d in self.messages.find({"patient_key": patient_key}, {"_id": 1})]
 
-    def erase_case(self, summary_id: str) -> None:
+    def erase_case(self, case_id: str) -> None:
         """Deletes one case and its messages (a job that raced an erasure sweeps what it stored)."""
         with mongo_errors("erasure failed"):
-            self.messages.delete_many({"summary_id": summary_id})
-            self.summaries.delete_one({"_id": summary_id})
+            self.messages.delete_many({"summary_id": case_id})
+            self.summaries.delete_one({"_id": case_id})
 
-    def get(self, summary_id: str) -> CaseRecord | None:
+    def get(self, case_id: str) -> CaseRecord | None:
         with mongo_errors("summary read failed"):
-            doc = self.summaries.find_one({"_id": summary_id})
+            doc = self.summaries.find_one({"_id": case_id})
         return _record(doc) if doc else None
 
     def list_cases(self, limit: int = 50) -> list[CaseRecord]:
@@ -342,7 +342,7 @@ class MongoPatients:
             doc = self.patients.find_one({"_id": patient_key}, {"epoch": 1})
         return (doc is None, int(doc.get("epoch", 0)) if doc else 0)
 
-    def current_epoch(self, patient_key: str) -> int:
+    def current_case_number(self, patient_key: str) -> int:
         """The patient's case epoch now (the worker's answer for a job stamped without one)."""
         return self.lookup(patient_key)[1]
 
@@ -429,12 +429,12 @@ class MongoPatients:
         return _aware(erased) if erased else None
 
 
-def conversation(db: Database[Any], summary_id: str) -> list[ConversationMessage]:
+def conversation(db: Database[Any], case_id: str) -> list[ConversationMessage]:
     """The case's patient messages, oldest first."""
     with mongo_errors("conversation read failed"):
         docs = (
             db["messages"]
-            .find({"summary_id": summary_id})
+            .find({"summary_id": case_id})
             .sort([("received_at", ASCENDING), ("_id", ASCENDING)])
         )
         return [
@@ -457,7 +457,7 @@ def _aware(moment: datetime) -> datetime:
 
 def _record(doc: dict[str, Any]) -> CaseRecord:
     return CaseRecord(
-        summary_id=doc["_id"],
+        case_id=doc["_id"],
         patient=doc["patient"],
         profile=doc.get("profile"),
         status=doc.get("status", "new"),

@@ -74,7 +74,7 @@ class MongoOutbound(MongoClaims):
         self,
         key: str,
         *,
-        summary_id: str,
+        case_id: str,
         patient_key: str,
         kind: str,
         body: str,
@@ -86,7 +86,7 @@ class MongoOutbound(MongoClaims):
         `state="sent"` records a message sent by someone else (the webhook's reply); `by` says who decided."""
         document: dict[str, Any] = {
             "_id": key,
-            "summary_id": summary_id,
+            "summary_id": case_id,
             "patient_key": patient_key,
             "kind": kind,
             "body": body,
@@ -104,12 +104,12 @@ class MongoOutbound(MongoClaims):
             raise RepositoryError("outbound claim failed") from exc
         return True
 
-    def history(self, summary_id: str) -> list[OutboundRecord]:
+    def history(self, case_id: str) -> list[OutboundRecord]:
         """Every claim of the case, oldest first."""
         with mongo_errors("outbound lookup failed"):
             docs = list(
                 self.outbound.find(
-                    {"summary_id": summary_id},
+                    {"summary_id": case_id},
                     {
                         "kind": 1,
                         "body": 1,

@@ -38,7 +38,7 @@ def _aware(moment: datetime) -> datetime:
 def _page(doc: dict[str, Any]) -> PageRecord:
     return PageRecord(
         key=str(doc["_id"]),
-        summary_id=str(doc["summary_id"]),
+        case_id=str(doc["summary_id"]),
         urgency=Urgency(doc["urgency"]),
         round=int(doc["round"]),
         target=doc["target"],
@@ -66,7 +66,7 @@ class MongoPageLog(MongoClaims):
             self.pages.insert_one(
                 {
                     "_id": record.key,
-                    "summary_id": record.summary_id,
+                    "summary_id": record.case_id,
                     "urgency": record.urgency.value,
                     "round": record.round,
                     "target": record.target,
@@ -82,9 +82,9 @@ class MongoPageLog(MongoClaims):
             raise RepositoryError("page claim failed") from exc
         return True
 
-    def history(self, summary_id: str) -> list[PageRecord]:
+    def history(self, case_id: str) -> list[PageRecord]:
         with mongo_errors("page lookup failed"):
-            docs = list(self.pages.find({"summary_id": summary_id}, sort=[("created_at", 1)]))
+            docs = list(self.pages.find({"summary_id": case_id}, sort=[("created_at", 1)]))
         return [_page(doc) for doc in docs]
 
     def all(self) -> list[PageRecord]:
@@ -116,7 +116,7 @@ class MongoOpenCases:
                 summary = doc.get("summary") or {}
                 cases.append(
                     OpenCase(
-                        summary_id=str(doc["_id"]),
+                        case_id=str(doc["_id"]),
                         urgency=Urgency(doc["urgency"]),
                         red_flags=tuple(f["code"] for f in summary.get("red_flags", []) if "code" in f),
                         language=Language(summary.get("language", "en")),
@@ -126,7 +126,7 @@ class MongoOpenCases:
         return cases
 
 
-def escalation_history(db: Database[Any], summary_id: str) -> list[EscalationEntry]:
+def escalation_history(db: Database[Any], case_id: str) -> list[EscalationEntry]:
     """The case's patient instructions (from `outbound`) and pages, oldest first, for the doctors' API."""
     with mongo_errors("escalation history read failed"):
         instructions = [
@@ -139,9 +139,9 @@ def escalation_history(db: Database[Any], summary_id: str) -> list[EscalationEnt
                 by=d.get("by"),
             )
             for d in db["outbound"].find(
-                {"summary_id": summary_id, "kind": {"$regex": f"^{INSTRUCTION}:"}},
+                {"summary_id": case_id, "kind": {"$regex": f"^{INSTRUCTION}:"}},
                 {"kind": 1, "state": 1, "created_at": 1, "by": 1},
             )
         ]
-        pages = MongoPageLog(db).history(summary_id)
+        pages = MongoPageLog(db).history(case_id)
     return history_entries(instructions, pages)

@@ -12,12 +12,12 @@ from fasttriage.domain.errors import ReportStoreError
 PREFIX = "triage"
 
 
-def report_key(summary_id: str) -> str:
-    return f"{PREFIX}/{summary_id}/report.pdf"
+def report_key(case_id: str) -> str:
+    return f"{PREFIX}/{case_id}/report.pdf"
 
 
-def raw_key(summary_id: str) -> str:
-    return f"{PREFIX}/{summary_id}/raw.json"
+def raw_key(case_id: str) -> str:
+    return f"{PREFIX}/{case_id}/raw.json"
 
 
 @dataclass(frozen=True)
@@ -123,9 +123,9 @@ class ReportStore:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}"
 
-    def delete_case(self, summary_id: str) -> int:
+    def delete_case(self, case_id: str) -> int:
         """Deletes every object version (and delete marker) under triage/<summary_id>/; returns the count."""
-        prefix = f"{PREFIX}/{summary_id}/"
+        prefix = f"{PREFIX}/{case_id}/"
         deleted = 0
         try:
             paginator = self._client.get_paginator("list_object_versions")

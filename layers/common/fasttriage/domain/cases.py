@@ -25,7 +25,7 @@ from fasttriage.domain.errors import FastTriageError, InvalidRequest, NotFound
 from fasttriage.domain.escalation import EscalationEntry
 from fasttriage.domain.followup import OutboundRecord
 from fasttriage.domain.models import (
-    SUMMARY_ID_PATTERN,
+    CASE_ID_PATTERN,
     CaseRecord,
     CaseStatus,
     ConversationMessage,
@@ -94,7 +94,7 @@ class SortKey(BaseModel):
 
     urgency_rank: int = Field(ge=0, le=len(Urgency) - 1)
     updated_at: datetime
-    summary_id: str = Field(pattern=SUMMARY_ID_PATTERN.pattern)
+    case_id: str = Field(pattern=CASE_ID_PATTERN.pattern)
 
     @field_validator("updated_at")
     @classmethod
@@ -113,7 +113,7 @@ class QueueQuery(BaseModel):
 class QueueItem(BaseModel):
     """One row of the doctors' queue: masked identifiers and the triage headline, no message text."""
 
-    summary_id: str
+    case_id: str
     patient: str
     profile: str | None = None
     urgency: Urgency
@@ -132,7 +132,7 @@ class QueueItem(BaseModel):
         return _utc(value)
 
     def sort_key(self) -> SortKey:
-        return SortKey(urgency_rank=self.urgency.rank, updated_at=self.updated_at, summary_id=self.summary_id)
+        return SortKey(urgency_rank=self.urgency.rank, updated_at=self.updated_at, case_id=self.case_id)
 
 
 class QueuePage(BaseModel):
@@ -150,7 +150,7 @@ class VersionInfo(BaseModel):
 class CaseDetail(BaseModel):
     """One case for a doctor: the structured summary, its state and every report version."""
 
-    summary_id: str
+    case_id: str
     patient: str
     profile: str | None = None
     status: CaseStatus
@@ -221,8 +221,8 @@ class AuditEntry(BaseModel):
     subject: str
     username: str
     action: AuditAction
-    summary_id: str | None = None
-    summary_ids: list[str] = Field(default_factory=list, description="Cases a list answer showed.")
+    case_id: str | None = None
+    case_ids: list[str] = Field(default_factory=list, description="Cases a list answer showed.")
     filter: dict[str, Any] | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
     outcome: str = "ok"
@@ -233,15 +233,15 @@ class AuditEntry(BaseModel):
 
 
 class CaseReader(Protocol):
-    def get(self, summary_id: str) -> CaseRecord | None: ...
+    def get(self, case_id: str) -> CaseRecord | None: ...
 
 
 class CaseStore(CaseReader, Protocol):
     def list_queue(self, query: QueueQuery) -> list[QueueItem]: ...
-    def get_view(self, summary_id: str) -> CaseView | None: ...
+    def get_view(self, case_id: str) -> CaseView | None: ...
     def update_case_status(
         self,
-        summary_id: str,
+        case_id: str,
         *,
         expected_version: int,
         expected_revision: int,
@@ -270,7 +270,7 @@ class ReportLinks(Protocol):
 
 
 class ReportLink(BaseModel):
-    summary_id: str
+    case_id: str
     version: int
     url: str
     expires_at: datetime
@@ -280,10 +280,10 @@ class ReportLink(BaseModel):
 # --- parameters --------------------------------------------------------------------------------------------
 
 
-def check_summary_id(summary_id: str) -> str:
-    if not SUMMARY_ID_PATTERN.match(summary_id):
+def check_case_id(case_id: str) -> str:
+    if not CASE_ID_PATTERN.match(case_id):
         raise InvalidRequest("summary_id must be 32 lowercase hexadecimal characters")
-    return summary_id
+    return case_id
 
 
 def parse_version(raw: str | None) -> int | None:
@@ -295,7 +295,7 @@ def parse_version(raw: str | None) -> int | None:
 
 
 def encode_cursor(key: SortKey) -> str:
-    raw = json.dumps([key.urgency_rank, key.updated_at.isoformat(), key.summary_id], separators=(",", ":"))
+    raw = json.dumps([key.urgency_rank, key.updated_at.isoformat(), key.case_id], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -305,8 +305,8 @@ def decode_cursor(cursor: str) -> SortKey:
         raise problem
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        rank, updated_at, summary_id = json.loads(raw)
-        return SortKey(urgency_rank=rank, updated_at=updated_at, summary_id=summary_id)
+        rank, updated_at, case_id = json.loads(raw)
+        return SortKey(urgency_rank=rank, updated_at=updated_at, case_id=case_id)
     except (binascii.Error, ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
         raise problem from exc
 
@@ -366,13 +366,13 @@ def list_queue(
         doctor,
         "list_summaries",
         now,
-        summary_ids=[item.summary_id for item in page],
+        case_ids=[item.case_id for item in page],
         filter={
             "urgency": [u.value for u in query.urgency],
             "status": [s.value for s in query.status],
             "since": query.since,
             "limit": query.limit,
-            "after": query.after.summary_id if query.after else None,
+            "after": query.after.case_id if query.after else None,
         },
     )
     return QueuePage(
@@ -382,17 +382,17 @@ def list_queue(
     )
 
 
-def get_case(summary_id: str, *, cases: CaseReader) -> CaseRecord:
-    record = cases.get(check_summary_id(summary_id))
+def get_case(case_id: str, *, cases: CaseReader) -> CaseRecord:
+    record = cases.get(check_case_id(case_id))
     if record is None:
-        raise NotFound(f"no summary {summary_id}")
+        raise NotFound(f"no summary {case_id}")
     return record
 
 
-def _view(summary_id: str, cases: CaseStore) -> CaseView:
-    view = cases.get_view(check_summary_id(summary_id))
+def _view(case_id: str, cases: CaseStore) -> CaseView:
+    view = cases.get_view(check_case_id(case_id))
     if view is None:
-        raise NotFound(f"no summary {summary_id}")
+        raise NotFound(f"no summary {case_id}")
     return view
 
 
@@ -402,7 +402,7 @@ def _detail(
     record = view.record
     versions = sorted(record.reports.values(), key=lambda ref: ref.version)
     return CaseDetail(
-        summary_id=record.summary_id,
+        case_id=record.case_id,
         patient=record.patient,
         profile=record.profile,
         status=record.status,
@@ -441,7 +441,7 @@ def thumbnail_links(links: ReportLinks | None, ttl_s: int) -> ThumbnailLink | No
 
 
 def case_detail(
-    summary_id: str,
+    case_id: str,
     *,
     doctor: Doctor,
     cases: CaseStore,
@@ -450,13 +450,13 @@ def case_detail(
     links: ReportLinks | None = None,
     ttl_s: int = 300,
 ) -> CaseDetail:
-    detail = _detail(_view(summary_id, cases), thumbnail_links(links, ttl_s), now)
-    _audit(audit, doctor, "get_summary", now, summary_id=summary_id, detail={"version": detail.version})
+    detail = _detail(_view(case_id, cases), thumbnail_links(links, ttl_s), now)
+    _audit(audit, doctor, "get_summary", now, case_id=case_id, detail={"version": detail.version})
     return detail
 
 
 def report_link(
-    summary_id: str,
+    case_id: str,
     version: int | None,
     *,
     doctor: Doctor,
@@ -466,17 +466,17 @@ def report_link(
     ttl_s: int,
     now: datetime,
 ) -> ReportLink:
-    record = get_case(summary_id, cases=cases)
+    record = get_case(case_id, cases=cases)
     ref = record.report(version)
     if ref is None:
-        raise NotFound(f"summary {summary_id} has no version {version}")
+        raise NotFound(f"summary {case_id} has no version {version}")
     if not links.exists(ref.key, ref.s3_version_id):
-        raise NotFound(f"the report of summary {summary_id} version {ref.version} is not stored")
-    filename = f"fasttriage-{summary_id[:8]}-v{ref.version}.pdf"
+        raise NotFound(f"the report of summary {case_id} version {ref.version} is not stored")
+    filename = f"fasttriage-{case_id[:8]}-v{ref.version}.pdf"
     url = links.presigned_get(ref.key, ref.s3_version_id, filename, ttl_s)
-    _audit(audit, doctor, "get_report_link", now, summary_id=summary_id, detail={"version": ref.version})
+    _audit(audit, doctor, "get_report_link", now, case_id=case_id, detail={"version": ref.version})
     return ReportLink(
-        summary_id=summary_id,
+        case_id=case_id,
         version=ref.version,
         url=url,
         expires_at=now + timedelta(seconds=ttl_s),
@@ -519,7 +519,7 @@ def _assignee(change: StatusChange, view: CaseView, doctor: Doctor) -> str | Non
 
 
 def change_status(
-    summary_id: str,
+    case_id: str,
     change: StatusChange,
     *,
     doctor: Doctor,
@@ -528,7 +528,7 @@ def change_status(
     now: datetime,
 ) -> CaseDetail:
     """Applies a status/assignee edit if the case is still as the doctor loaded it; audits every attempt."""
-    view = _view(summary_id, cases)
+    view = _view(case_id, cases)
     current = view.record.status
     outcome = "error"
     try:
@@ -541,7 +541,7 @@ def change_status(
                 _state(view),
             )
         revision = cases.update_case_status(
-            summary_id,
+            case_id,
             expected_version=change.expected_version,
             expected_revision=change.expected_revision,
             status=change.status,
@@ -550,9 +550,9 @@ def change_status(
             now=now,
         )
         if revision is None:  # lost a race between our read and our write
-            _check_fresh(_view(summary_id, cases), change)
+            _check_fresh(_view(case_id, cases), change)
             raise VersionConflict(
-                "the case changed while you saved; reload it", _state(_view(summary_id, cases))
+                "the case changed while you saved; reload it", _state(_view(case_id, cases))
             )
         outcome = "ok"
     except EditConflict as exc:
@@ -564,7 +564,7 @@ def change_status(
             doctor,
             "update_summary",
             now,
-            summary_id=summary_id,
+            case_id=case_id,
             outcome=outcome,
             detail={
                 "from": current.value,
@@ -573,4 +573,4 @@ def change_status(
                 "expected_revision": change.expected_revision,
             },
         )
-    return _detail(_view(summary_id, cases), now=now)
+    return _detail(_view(case_id, cases), now=now)

@@ -59,16 +59,16 @@ _REASON_TEXT: dict[str, str] = {
 # --- keys ------------------------------------------------------------------------------------------------
 
 
-def instruction_key(summary_id: str, level: Urgency) -> str:
-    return f"{summary_id}:{INSTRUCTION}:{level.value}"
+def instruction_key(case_id: str, level: Urgency) -> str:
+    return f"{case_id}:{INSTRUCTION}:{level.value}"
 
 
 def instruction_kind(level: Urgency) -> str:
     return f"{INSTRUCTION}:{level.value}"
 
 
-def page_key(summary_id: str, level: Urgency, round_: int) -> str:
-    return f"{summary_id}:page:{level.value}:{round_}"
+def page_key(case_id: str, level: Urgency, round_: int) -> str:
+    return f"{case_id}:page:{level.value}:{round_}"
 
 
 def _level_of_kind(kind: str) -> Urgency | None:
@@ -88,7 +88,7 @@ class InstructionLog(ClaimLog, Protocol):
     """The outbound log (adapters.outbound.MongoOutbound): every message the worker sent a patient."""
 
     def release(self, key: str) -> None: ...
-    def history(self, summary_id: str) -> list[OutboundRecord]: ...
+    def history(self, case_id: str) -> list[OutboundRecord]: ...
     def take_over(self, key: str, *, stale_before: datetime, now: datetime) -> bool: ...
 
 
@@ -96,7 +96,7 @@ class InstructionLog(ClaimLog, Protocol):
 class Page:
     """One page to clinicians. Carries no patient data: never a message text, a number or a name."""
 
-    summary_id: str
+    case_id: str
     urgency: Urgency
     reason: PageReason
     round: int
@@ -108,23 +108,21 @@ class Page:
 
     @property
     def link(self) -> str | None:
-        return f"{self.console_url}#case={self.summary_id}" if self.console_url else None
+        return f"{self.console_url}#case={self.case_id}" if self.console_url else None
 
     def age_minutes(self, now: datetime) -> int:
         return max(0, int((_aware(now) - _aware(self.first_message_at)).total_seconds() // 60))
 
     def subject(self) -> str:
         """E-mail subject: ASCII, under 100 characters (SNS's limit)."""
-        return (
-            f"FastTriage {self.urgency.value.upper()} case {self.summary_id[:8]}: {_REASON_TEXT[self.reason]}"
-        )
+        return f"FastTriage {self.urgency.value.upper()} case {self.case_id[:8]}: {_REASON_TEXT[self.reason]}"
 
     def text(self, now: datetime) -> str:
         """The page as clinicians read it (SMS and e-mail)."""
         flags = ", ".join(self.red_flags) if self.red_flags else "none from the rules"
         lines = [
             f"FastTriage {self.urgency.value.upper()} - {_REASON_TEXT[self.reason]}.",
-            f"Case {self.summary_id}",
+            f"Case {self.case_id}",
             f"Red flags: {flags}. Language: {self.language.value}. "
             f"First message {self.age_minutes(now)} min ago.",
             f"Open and acknowledge: {self.link}"
@@ -136,7 +134,7 @@ class Page:
     def document(self, now: datetime) -> dict[str, Any]:
         """The page as data (the local notifier's line, a log's keys)."""
         return {
-            "summary_id": self.summary_id,
+            "summary_id": self.case_id,
             "urgency": self.urgency.value,
             "reason": self.reason,
             "round": self.round,
@@ -157,7 +155,7 @@ class Pager(Protocol):
 @dataclass(frozen=True)
 class PageRecord:
     key: str
-    summary_id: str
+    case_id: str
     urgency: Urgency
     round: int
     target: Target
@@ -171,7 +169,7 @@ class PageLog(Protocol):
     def claim(self, record: PageRecord) -> bool: ...
     def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None: ...
     def release(self, key: str) -> None: ...
-    def history(self, summary_id: str) -> list[PageRecord]: ...
+    def history(self, case_id: str) -> list[PageRecord]: ...
 
 
 @dataclass(frozen=True)
@@ -221,7 +219,7 @@ class InstructionResult:
     level: Urgency | None = None
 
 
-def record_webhook_reply(job: TriageJob, summary_id: str, outbound: InstructionLog) -> bool:
+def record_webhook_reply(job: TriageJob, case_id: str, outbound: InstructionLog) -> bool:
     """Records the webhook's immediate reply when it carried an instruction (its floor was emergency or
     urgent), at the time the message was received. Idempotent."""
     level = escalation_level(job.assessment.urgency_floor)
@@ -231,8 +229,8 @@ def record_webhook_reply(job: TriageJob, summary_id: str, outbound: InstructionL
         _TEXT_KEY[level], job.assessment.language
     )
     return outbound.claim(
-        instruction_key(summary_id, level),
-        summary_id=summary_id,
+        instruction_key(case_id, level),
+        case_id=case_id,
         patient_key=job.patient_key,
         kind=instruction_kind(level),
         body=body,
@@ -244,7 +242,7 @@ def record_webhook_reply(job: TriageJob, summary_id: str, outbound: InstructionL
 
 def instruct_patient(
     job: TriageJob,
-    summary_id: str,
+    case_id: str,
     summary: TriageSummary,
     *,
     rules_floor: Urgency | None,
@@ -262,10 +260,10 @@ def instruct_patient(
         return InstructionResult("skipped", "not_urgent")
     if job.kind is not JobKind.MESSAGE or not job.message.sender or not job.message.recipient:
         return InstructionResult("skipped", "no_address", level)
-    record_webhook_reply(job, summary_id, outbound)
-    history = outbound.history(summary_id)
+    record_webhook_reply(job, case_id, outbound)
+    history = outbound.history(case_id)
     body = patient_messages.text_for(_TEXT_KEY[level], summary.language)
-    key = instruction_key(summary_id, level)
+    key = instruction_key(case_id, level)
     by = decided_by(level, summary, rules_floor)
     pending = next((r for r in history if r.key == key and r.state == "sending"), None)
     if pending is not None:
@@ -280,7 +278,7 @@ def instruct_patient(
             return InstructionResult("already_told", f"told_{told.value}", level)
         if not outbound.claim(
             key,
-            summary_id=summary_id,
+            case_id=case_id,
             patient_key=job.patient_key,
             kind=instruction_kind(level),
             body=body,
@@ -332,11 +330,11 @@ def paged_level(history: Iterable[PageRecord]) -> Urgency | None:
 def _publish(page: Page, ports: EscalationPorts, now: Callable[[], datetime]) -> str:
     """Claim, publish, finish; a refused publish releases the claim and raises PagerUnavailable."""
     assert ports.pager is not None and ports.pages is not None
-    key = page_key(page.summary_id, page.urgency, page.round)
+    key = page_key(page.case_id, page.urgency, page.round)
     started = now()
     record = PageRecord(
         key=key,
-        summary_id=page.summary_id,
+        case_id=page.case_id,
         urgency=page.urgency,
         round=page.round,
         target=page.target,
@@ -358,7 +356,7 @@ def _publish(page: Page, ports: EscalationPorts, now: Callable[[], datetime]) ->
 
 
 def page_case(
-    summary_id: str,
+    case_id: str,
     summary: TriageSummary,
     *,
     first_message_at: datetime,
@@ -371,11 +369,11 @@ def page_case(
         return PageResult("skipped", "not_urgent")
     if ports.pager is None or ports.pages is None:
         return PageResult("skipped", "no_pager", level)
-    earlier = paged_level(ports.pages.history(summary_id))
+    earlier = paged_level(ports.pages.history(case_id))
     if earlier is not None and earlier >= level:
         return PageResult("already_paged", f"paged_{earlier.value}", level)
     page = Page(
-        summary_id=summary_id,
+        case_id=case_id,
         urgency=level,
         reason="new_case" if earlier is None else "upgrade",
         round=0,
@@ -442,7 +440,7 @@ class SweepPolicy:
 class OpenCase:
     """What the sweep reads of an unacknowledged case: no patient data."""
 
-    summary_id: str
+    case_id: str
     urgency: Urgency
     red_flags: tuple[str, ...]
     language: Language
@@ -480,7 +478,7 @@ def sweep(
     clock = lambda: now  # noqa: E731 - one instant for the whole run
     for case in cases.unacknowledged(LEVELS):
         result.checked += 1
-        records = ports.pages.history(case.summary_id)
+        records = ports.pages.history(case.case_id)
         history = [r for r in records if r.urgency is case.urgency]
         # The clock starts at the first page at this level, or at a higher one (a case that was downgraded
         # after its emergency page is not paged "for the first time" again).
@@ -498,7 +496,7 @@ def sweep(
             target = level_policy.target(round_)
             reason = "unacknowledged" if target == "oncall" else "escalated"
         page = Page(
-            summary_id=case.summary_id,
+            case_id=case.case_id,
             urgency=case.urgency,
             reason=reason,
             round=round_,
@@ -510,7 +508,7 @@ def sweep(
         )
         try:
             if _publish(page, ports, clock) == "paged":
-                result.paged.append(page_key(case.summary_id, case.urgency, round_))
+                result.paged.append(page_key(case.case_id, case.urgency, round_))
         except PagerUnavailable:
             result.failed += 1
     return result

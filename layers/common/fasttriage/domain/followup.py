@@ -96,7 +96,7 @@ class ClaimLog(Protocol):
         self,
         key: str,
         *,
-        summary_id: str,
+        case_id: str,
         patient_key: str,
         kind: str,
         body: str,
@@ -109,11 +109,11 @@ class ClaimLog(Protocol):
 
 class OutboundLog(Protocol):
     def claim(
-        self, key: str, *, summary_id: str, patient_key: str, kind: str, body: str, now: datetime
+        self, key: str, *, case_id: str, patient_key: str, kind: str, body: str, now: datetime
     ) -> bool: ...
     def finish(self, key: str, *, state: str, now: datetime, provider_id: str | None = None) -> None: ...
     def release(self, key: str) -> None: ...
-    def history(self, summary_id: str) -> list[OutboundRecord]: ...
+    def history(self, case_id: str) -> list[OutboundRecord]: ...
     def erase_patient(self, patient_key: str) -> int: ...
 
 
@@ -179,7 +179,7 @@ def choose_follow_up(
 
 def send_follow_up(
     job: TriageJob,
-    summary_id: str,
+    case_id: str,
     summary: TriageSummary,
     *,
     enabled: bool,
@@ -205,7 +205,7 @@ def send_follow_up(
         summary,
         now=started,
         latest_message_sid=latest_message_sid,
-        history=outbound.history(summary_id),
+        history=outbound.history(case_id),
         policy=policy,
     )
     if decision.text is None:
@@ -213,7 +213,7 @@ def send_follow_up(
         return FollowUpResult(status, decision.reason)
     key = followup_key(job.message.message_sid)
     claimed = outbound.claim(
-        key, summary_id=summary_id, patient_key=job.patient_key, kind=KIND, body=decision.text, now=started
+        key, case_id=case_id, patient_key=job.patient_key, kind=KIND, body=decision.text, now=started
     )
     if not claimed:
         return FollowUpResult("already_sent", "already_sent")

@@ -49,7 +49,7 @@ class JobPublisher(Protocol):
 class IntakeResult:
     job: TriageJob | None  # None for a command applied at once ("new" with the registry up)
     reply: str
-    case_epoch: int | None = None
+    case_number: int | None = None
     first_contact: bool = False
     stored_in: str | None = None  # BROKER or SPOOL when there is a job
     registry_degraded: bool = False  # the patient registry failed: the notice may repeat
@@ -293,7 +293,7 @@ def accept(
     if not assessment.red_flags and patient_messages.is_new_case_command(message.body):
         reply = patient_messages.text_for(patient_messages.NEW_CASE_CONFIRMED, language)
         try:
-            return IntakeResult(job=None, reply=reply, case_epoch=patients.start_new_case(key, received_at))
+            return IntakeResult(job=None, reply=reply, case_number=patients.start_new_case(key, received_at))
         except RepositoryError:
             job = _command_job(message, JobKind.NEW_CASE, received_at, key, assessment)
             where = _stored(job, publisher, spool, None)
@@ -312,18 +312,22 @@ def accept(
 
     instruction = assessment.patient_instruction
     reply = instruction or patient_messages.text_for(patient_messages.RECEIPT, language)
-    epoch: int | None
+    case_number: int | None
     try:
-        first_contact, epoch = patients.lookup(key)
+        first_contact, case_number = patients.lookup(key)
         degraded = False
     except RepositoryError:
-        first_contact, epoch, degraded = False, None, True  # the worker reads the epoch when it runs the job
+        first_contact, case_number, degraded = (
+            False,
+            None,
+            True,
+        )  # the worker reads the epoch when it runs the job
     job = TriageJob(
         job_id=message.message_sid,
         received_at=received_at,
         message=message,
         patient_key=key,
-        case_epoch=epoch,
+        case_number=case_number,
         assessment=assessment,
     )
     where = _stored(job, publisher, spool, instruction)
@@ -337,7 +341,7 @@ def accept(
     return IntakeResult(
         job=job,
         reply=reply,
-        case_epoch=epoch,
+        case_number=case_number,
         first_contact=first_contact,
         stored_in=where,
         registry_degraded=degraded,

@@ -13,8 +13,8 @@ from typing import Protocol
 
 from fasttriage.domain.errors import MediaGone, MediaRejected, MediaUnavailable, PermanentError
 from fasttriage.domain.models import (
+    CASE_ID_PATTERN,
     MESSAGE_SID_PATTERN,
-    SUMMARY_ID_PATTERN,
     StoredMedia,
     TriageJob,
 )
@@ -73,13 +73,13 @@ def extension_for(content_type: str) -> str:
     return subtype or "bin"
 
 
-def media_key(summary_id: str, message_sid: str, index: int, content_type: str) -> str:
+def media_key(case_id: str, message_sid: str, index: int, content_type: str) -> str:
     """triage/<summary_id>/media/<message_sid>-<index>.<ext>: the same key for the same media item."""
-    if not SUMMARY_ID_PATTERN.match(summary_id):
+    if not CASE_ID_PATTERN.match(case_id):
         raise PermanentError("summary_id is not 32 hex digits")
     if not MESSAGE_SID_PATTERN.match(message_sid):
         raise PermanentError("message_sid is not a Twilio message SID")
-    return f"triage/{summary_id}/media/{message_sid}-{index}.{extension_for(content_type)}"
+    return f"triage/{case_id}/media/{message_sid}-{index}.{extension_for(content_type)}"
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class MediaStore(Protocol):
 
 def store_media(
     job: TriageJob,
-    summary_id: str,
+    case_id: str,
     fetcher: MediaFetcher,
     store: MediaStore,
     *,
@@ -158,7 +158,7 @@ def store_media(
                 StoredMedia(index=index, content_type=declared, status="rejected", reason="content_type")
             )
             continue
-        key = media_key(summary_id, message_sid, index, content_type)
+        key = media_key(case_id, message_sid, index, content_type)
         stored = store.put(key, fetched.body, content_type)
         thumb = None
         if thumbnails:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fasttriage.domain.urgency import Urgency
 
-SUMMARY_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+CASE_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MESSAGE_SID_PATTERN = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 ACCOUNT_SID_PATTERN = re.compile(r"^AC[0-9a-fA-F]{32}$")
 
@@ -141,7 +141,7 @@ class TriageJob(BaseModel):
     received_at: datetime
     message: InboundMessage
     patient_key: str = Field(description="Keyed hash of the sender: the patient's pseudonymous id.")
-    case_epoch: int | None = Field(
+    case_number: int | None = Field(
         default=None,
         description="The patient's case counter at intake ('new' starts the next); None when unknown.",
     )
@@ -200,7 +200,7 @@ class ConversationMessage(BaseModel):
 class Conversation(BaseModel):
     """Everything a summarizer may read: the patient's messages in order, and the engine's view."""
 
-    summary_id: str
+    case_id: str
     messages: list[ConversationMessage]
     assessment: Assessment
 
@@ -228,7 +228,7 @@ class ReportRef(BaseModel):
 class CaseRecord(BaseModel):
     """One patient case as the doctors see it: the current summary and every report version."""
 
-    summary_id: str
+    case_id: str
     patient: str = Field(description="Masked WhatsApp number, e.g. 'whatsapp:***4567'.")
     profile: str | None = Field(default=None, description="Masked WhatsApp profile name (initials).")
     status: CaseStatus = CaseStatus.NEW

@@ -44,19 +44,21 @@ from fasttriage.domain.urgency import Urgency, most_urgent
 
 
 class CaseRepository(Protocol):
-    def open_session(self, patient_key: str, since: datetime, epoch: int | None = None) -> str | None: ...
-    def add_message(self, summary_id: str, job: TriageJob) -> tuple[str, bool]: ...
-    def conversation(self, summary_id: str) -> list[ConversationMessage]: ...
-    def get(self, summary_id: str) -> CaseRecord | None: ...
+    def active_case(
+        self, patient_key: str, since: datetime, case_number: int | None = None
+    ) -> str | None: ...
+    def add_message(self, case_id: str, job: TriageJob) -> tuple[str, bool]: ...
+    def conversation(self, case_id: str) -> list[ConversationMessage]: ...
+    def get(self, case_id: str) -> CaseRecord | None: ...
     def erase_patient(self, patient_key: str) -> list[str]: ...
     def case_ids(self, patient_key: str) -> list[str]: ...
-    def erase_case(self, summary_id: str) -> None: ...
+    def erase_case(self, case_id: str) -> None: ...
     def message_sids(self, patient_key: str) -> list[str]: ...
     def set_media(self, message_sid: str, media: list[StoredMedia]) -> None: ...
     def save_summary(
         self,
         *,
-        summary_id: str,
+        case_id: str,
         job: TriageJob,
         patient: str,
         profile: str | None,
@@ -73,14 +75,14 @@ class PatientTombstones(Protocol):
     def remember_erased_messages(self, patient_key: str, message_ids: list[str]) -> None: ...
     def is_erased_message(self, patient_key: str, message_id: str) -> bool: ...
     def record_erasure(self, patient_key: str, at: datetime) -> None: ...
-    def current_epoch(self, patient_key: str) -> int: ...
+    def current_case_number(self, patient_key: str) -> int: ...
     def start_new_case_once(self, patient_key: str, command_id: str, now: datetime) -> bool: ...
 
 
 class ObjectStore(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> StoredObjectLike: ...
     def get(self, key: str, version_id: str | None = None) -> bytes: ...
-    def delete_case(self, summary_id: str) -> int: ...
+    def delete_case(self, case_id: str) -> int: ...
 
 
 class ParkedJobs(Protocol):
@@ -108,7 +110,7 @@ class Ports:
 
 @dataclass(frozen=True)
 class Outcome:
-    summary_id: str | None
+    case_id: str | None
     version: int
     urgency: str | None
     producer: str | None
@@ -138,7 +140,7 @@ def erase_patient(job: TriageJob, ports: Ports) -> ErasureOutcome:
     # S3 first: if a delete fails the job is retried, and the case ids are still there to find the objects.
     objects = sum(ports.store.delete_case(sid) for sid in ports.repository.case_ids(job.patient_key))
     ids = ports.repository.erase_patient(job.patient_key)
-    objects += sum(ports.store.delete_case(summary_id) for summary_id in ids)  # a case saved meanwhile
+    objects += sum(ports.store.delete_case(case_id) for case_id in ids)  # a case saved meanwhile
     if ports.outbound is not None:
         ports.outbound.erase_patient(job.patient_key)
     parked = ports.parked.remove_patient(job.patient_key) if ports.parked is not None else 0
@@ -150,7 +152,7 @@ def start_new_case(job: TriageJob, ports: Ports) -> bool:
     return ports.patients.start_new_case_once(job.patient_key, job.message.message_sid, job.received_at)
 
 
-def new_summary_id(first_message_sid: str) -> str:
+def new_case_id(first_message_sid: str) -> str:
     """Deterministic from the case's first message, so a redelivery re-creates the same id."""
     return hashlib.sha256(f"case:{first_message_sid}".encode()).hexdigest()[:32]
 
@@ -172,7 +174,7 @@ def process_job(
     ports: Ports,
     *,
     now: Callable[[], datetime],
-    session_timeout: timedelta,
+    case_idle_timeout: timedelta,
     mask_patient: Callable[[str], str],
     mask_profile: Callable[[str | None], str | None],
     follow_up_enabled: bool = False,
@@ -184,32 +186,32 @@ def process_job(
         ports.patients.remember_erased_messages(job.patient_key, [erased_message_id(job.message.message_sid)])
         return _ERASED
     message_sid = job.message.message_sid
-    if job.case_epoch is None:  # stamped while the webhook's registry was down: the patient's epoch now
-        job = job.model_copy(update={"case_epoch": ports.patients.current_epoch(job.patient_key)})
-    candidate = repository.open_session(
-        job.patient_key, since=job.received_at - session_timeout, epoch=job.case_epoch
-    ) or new_summary_id(message_sid)
+    if job.case_number is None:  # stamped while the webhook's registry was down: the patient's epoch now
+        job = job.model_copy(update={"case_epoch": ports.patients.current_case_number(job.patient_key)})
+    candidate = repository.active_case(
+        job.patient_key, since=job.received_at - case_idle_timeout, case_number=job.case_number
+    ) or new_case_id(message_sid)
     # A redelivered message stays in the case it was first added to, whatever is open now.
-    summary_id, new_message = repository.add_message(candidate, job)
+    case_id, new_message = repository.add_message(candidate, job)
     if on_case is not None:
-        on_case(summary_id)  # e.g. so that every later log line of this job carries the case id
-    messages = repository.conversation(summary_id)
+        on_case(case_id)  # e.g. so that every later log line of this job carries the case id
+    messages = repository.conversation(case_id)
     version = len(messages)
     resent: tuple[str | None, str | None] | None = None  # (instruction, page) of a redelivery that sent
     if not new_message:
-        done = repository.get(summary_id)
+        done = repository.get(case_id)
         ref = done.report(version) if done is not None and done.version >= version else None
         if done is not None and ref is not None:  # a redelivery of a job whose effects are all stored
             rules_floor = conversation_assessment(messages, job.assessment).urgency_floor
-            instruction, failed = _instruct(job, summary_id, done.summary, rules_floor, ports, now)
-            page = _page(summary_id, done.summary, messages, ports, now)
+            instruction, failed = _instruct(job, case_id, done.summary, rules_floor, ports, now)
+            page = _page(case_id, done.summary, messages, ports, now)
             if failed is not None:
                 raise failed
             sent_now = instruction is not None and instruction.startswith("sent:")
             if not sent_now:
-                follow_up = _follow_up(job, summary_id, done.summary, messages, ports, follow_up_enabled, now)
+                follow_up = _follow_up(job, case_id, done.summary, messages, ports, follow_up_enabled, now)
                 return Outcome(
-                    summary_id=summary_id,
+                    case_id=case_id,
                     version=version,
                     urgency=done.urgency.value,
                     producer=done.summary.provenance.producer,
@@ -223,7 +225,7 @@ def process_job(
             resent = (instruction, page)
     outcome = _process(
         job,
-        summary_id,
+        case_id,
         messages,
         version,
         new_message,
@@ -239,7 +241,7 @@ def process_job(
 
 def _process(
     job: TriageJob,
-    summary_id: str,
+    case_id: str,
     messages: list[ConversationMessage],
     version: int,
     new_message: bool,
@@ -255,9 +257,9 @@ def _process(
     message_sid = job.message.message_sid
     if job.message.media and ports.media is not None:
         if _erased_after(job, ports):  # erasure checks: before every write (issue 13.3)
-            return _sweep(summary_id, ports, job)
+            return _sweep(case_id, ports, job)
         results = store_media(
-            job, summary_id, ports.media, store, retry_transient=not last_attempt, thumbnails=True
+            job, case_id, ports.media, store, retry_transient=not last_attempt, thumbnails=True
         )
         if ports.transcriber is not None:
             results = _keep_transcripts(results, messages, message_sid)  # a redelivery does not pay twice
@@ -270,46 +272,44 @@ def _process(
                 on_failure=ports.on_transcription_failed,
             )
         repository.set_media(message_sid, results)
-        messages = repository.conversation(summary_id)
+        messages = repository.conversation(case_id)
     conversation = Conversation(
-        summary_id=summary_id,
+        case_id=case_id,
         messages=messages,
         assessment=conversation_assessment(messages, job.assessment),
     )
     summary = ports.summarizer.summarize(conversation)
-    instruction, failed = _instruct(
-        job, summary_id, summary, conversation.assessment.urgency_floor, ports, now
-    )
+    instruction, failed = _instruct(job, case_id, summary, conversation.assessment.urgency_floor, ports, now)
 
     generated_at = now()
     patient, profile = mask_patient(job.message.sender), mask_profile(job.message.profile_name)
     pdf = render_pdf(
         ReportContext(
-            summary_id=summary_id,
+            case_id=case_id,
             version=version,
             patient=patient,
             profile=profile,
             messages=messages,
             summary=summary,
             generated_at=generated_at,
-            escalations=_history_lines(summary_id, ports),
-            sent=_sent_to_patient(summary_id, ports),
+            escalations=_history_lines(case_id, ports),
+            sent=_sent_to_patient(case_id, ports),
             images=_thumbnails(messages, store),
         )
     )
     if _erased_after(job, ports):  # the erasure may have come while the summarizer ran
-        return _sweep(summary_id, ports, job)
-    stored = store.put(f"triage/{summary_id}/report.pdf", pdf, "application/pdf")
+        return _sweep(case_id, ports, job)
+    stored = store.put(f"triage/{case_id}/report.pdf", pdf, "application/pdf")
     raw = {
-        "summary_id": summary_id,
+        "summary_id": case_id,
         "version": version,
         "messages": [m.model_dump(mode="json") for m in messages],
         "summary": summary.model_dump(mode="json"),
         "generated_at": generated_at.isoformat(),
     }
     if _erased_after(job, ports):
-        return _sweep(summary_id, ports, job)
-    store.put(f"triage/{summary_id}/raw.json", json.dumps(raw).encode(), "application/json")
+        return _sweep(case_id, ports, job)
+    store.put(f"triage/{case_id}/raw.json", json.dumps(raw).encode(), "application/json")
     report = ReportRef(
         version=version,
         key=stored.key,
@@ -318,9 +318,9 @@ def _process(
         urgency=summary.urgency,
     )
     if _erased_after(job, ports):
-        return _sweep(summary_id, ports, job)
+        return _sweep(case_id, ports, job)
     repository.save_summary(
-        summary_id=summary_id,
+        case_id=case_id,
         job=job,
         patient=patient,
         profile=profile,
@@ -331,13 +331,13 @@ def _process(
         now=generated_at,
     )
     if _erased_after(job, ports):  # erased (and swept) while we wrote: sweep once more
-        return _sweep(summary_id, ports, job)
-    page = _page(summary_id, summary, messages, ports, now)
+        return _sweep(case_id, ports, job)
+    page = _page(case_id, summary, messages, ports, now)
     if failed is not None:
         raise failed  # the instruction was not sent: retry the job (everything else is done and claimed)
-    follow_up = _follow_up(job, summary_id, summary, messages, ports, follow_up_enabled, now)
+    follow_up = _follow_up(job, case_id, summary, messages, ports, follow_up_enabled, now)
     return Outcome(
-        summary_id=summary_id,
+        case_id=case_id,
         version=version,
         urgency=summary.urgency.value,
         producer=summary.provenance.producer,
@@ -370,20 +370,20 @@ def _erased_after(job: TriageJob, ports: Ports) -> bool:
     return ports.patients.is_erased_message(job.patient_key, erased_message_id(job.message.message_sid))
 
 
-def _sweep(summary_id: str, ports: Ports, job: TriageJob) -> Outcome:
+def _sweep(case_id: str, ports: Ports, job: TriageJob) -> Outcome:
     """Removes what this job stored before it saw the erasure: the case (its messages) and its S3 objects.
 
     Messages sent after the erasure belong to a new case epoch, hence to another case: nothing else is touched.
     """
     ports.patients.remember_erased_messages(job.patient_key, [erased_message_id(job.message.message_sid)])
-    ports.repository.erase_case(summary_id)
-    ports.store.delete_case(summary_id)
+    ports.repository.erase_case(case_id)
+    ports.store.delete_case(case_id)
     return _ERASED
 
 
 def _instruct(
     job: TriageJob,
-    summary_id: str,
+    case_id: str,
     summary: TriageSummary,
     rules_floor: Urgency | None,
     ports: Ports,
@@ -396,7 +396,7 @@ def _instruct(
     try:
         result = escalation.instruct_patient(
             job,
-            summary_id,
+            case_id,
             summary,
             rules_floor=rules_floor,
             messenger=esc.messenger,
@@ -409,7 +409,7 @@ def _instruct(
 
 
 def _page(
-    summary_id: str,
+    case_id: str,
     summary: TriageSummary,
     messages: list[ConversationMessage],
     ports: Ports,
@@ -419,7 +419,7 @@ def _page(
     if ports.escalation is None:
         return None
     result = escalation.page_case(
-        summary_id,
+        case_id,
         summary,
         first_message_at=min(m.received_at for m in messages),
         ports=ports.escalation,
@@ -461,25 +461,25 @@ def _thumbnails(messages: list[ConversationMessage], store: ObjectStore) -> dict
     return images
 
 
-def _sent_to_patient(summary_id: str, ports: Ports) -> list[OutboundRecord]:
+def _sent_to_patient(case_id: str, ports: Ports) -> list[OutboundRecord]:
     """What was sent to the patient so far (doctors' replies, instructions, follow-ups), for the PDF thread."""
     outbound = ports.outbound or (ports.escalation.outbound if ports.escalation is not None else None)
-    return [r for r in outbound.history(summary_id) if r.state != "sending"] if outbound is not None else []
+    return [r for r in outbound.history(case_id) if r.state != "sending"] if outbound is not None else []
 
 
-def _history_lines(summary_id: str, ports: Ports) -> list[str]:
+def _history_lines(case_id: str, ports: Ports) -> list[str]:
     """What escalation did so far, one line each, for the PDF."""
     esc = ports.escalation
     if esc is None:
         return []
-    instructions = esc.outbound.history(summary_id) if esc.outbound is not None else []
-    pages = esc.pages.history(summary_id) if esc.pages is not None else []
+    instructions = esc.outbound.history(case_id) if esc.outbound is not None else []
+    pages = esc.pages.history(case_id) if esc.pages is not None else []
     return [entry.line() for entry in escalation.history_entries(instructions, pages)]
 
 
 def _follow_up(
     job: TriageJob,
-    summary_id: str,
+    case_id: str,
     summary: TriageSummary,
     messages: list[ConversationMessage],
     ports: Ports,
@@ -491,7 +491,7 @@ def _follow_up(
         return None
     result = send_follow_up(
         job,
-        summary_id,
+        case_id,
         summary,
         enabled=enabled,
         latest_message_sid=messages[-1].message_sid,

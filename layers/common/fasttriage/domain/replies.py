@@ -77,7 +77,7 @@ class ReplyRequest(BaseModel):
 
 
 class ReplyResult(BaseModel):
-    summary_id: str
+    case_id: str
     kind: Literal["reply", "template"]
     state: str = Field(
         description="sent (Twilio accepted it), rejected, or unknown (Twilio's answer was lost)."
@@ -90,7 +90,7 @@ class ReplyResult(BaseModel):
 
 
 class PhoneReveal(BaseModel):
-    summary_id: str
+    case_id: str
     phone: str = Field(description="The patient's number in E.164 form, for a call back.")
     channel: str = Field(description="whatsapp or sms")
 
@@ -132,28 +132,28 @@ class ReplyPolicy:
     default_sender: str | None = None  # the clinic's WhatsApp sender when the case does not record it
 
 
-def _contact(view: CaseView, summary_id: str) -> str:
+def _contact(view: CaseView, case_id: str) -> str:
     if not view.contact:
         raise EditConflict(
             "this case was stored before numbers were kept for replies; the patient's next message enables it",
-            {"summary_id": summary_id},
+            {"summary_id": case_id},
         )
     return view.contact
 
 
 def reveal_phone(
-    summary_id: str, *, doctor: Doctor, cases: CaseStore, audit: AuditLog, now: datetime
+    case_id: str, *, doctor: Doctor, cases: CaseStore, audit: AuditLog, now: datetime
 ) -> PhoneReveal:
     """The patient's full number, for this doctor and this request only; audited before it is answered."""
-    view = _view(summary_id, cases)
-    contact = _contact(view, summary_id)
+    view = _view(case_id, cases)
+    contact = _contact(view, case_id)
     channel, _, number = contact.rpartition(":")
-    _audit(audit, doctor, "reveal_phone", now, summary_id=summary_id)
-    return PhoneReveal(summary_id=summary_id, phone=number, channel=channel or "sms")
+    _audit(audit, doctor, "reveal_phone", now, case_id=case_id)
+    return PhoneReveal(case_id=case_id, phone=number, channel=channel or "sms")
 
 
 def send_reply(
-    summary_id: str,
+    case_id: str,
     request: ReplyRequest,
     *,
     doctor: Doctor,
@@ -164,27 +164,25 @@ def send_reply(
     policy: ReplyPolicy,
     now: datetime,
 ) -> ReplyResult:
-    view = _view(summary_id, cases)
-    contact = _contact(view, summary_id)
+    view = _view(case_id, cases)
+    contact = _contact(view, case_id)
     clinic = view.clinic or policy.default_sender
     if not clinic:
-        raise EditConflict(
-            "the clinic's WhatsApp sender is not known for this case", {"summary_id": summary_id}
-        )
+        raise EditConflict("the clinic's WhatsApp sender is not known for this case", {"summary_id": case_id})
     inside = window_open(view, now)
     if not inside and not policy.template_sid:
-        _audit(audit, doctor, "send_reply", now, summary_id=summary_id, outcome="window_closed")
+        _audit(audit, doctor, "send_reply", now, case_id=case_id, outcome="window_closed")
         raise WindowClosed(
             "the patient's last message is more than 24 hours old: WhatsApp allows only an approved template "
             "then, and none is configured (REPLY_TEMPLATE_CONTENT_SID)",
-            {"summary_id": summary_id},
+            {"summary_id": case_id},
         )
     kind: Literal["reply", "template"] = "reply" if inside else "template"
     body = request.text if inside else f"[template {policy.template_sid}: asks the patient to write back]"
-    key = f"{summary_id}:{REPLY}:{uuid.uuid4().hex}"
+    key = f"{case_id}:{REPLY}:{uuid.uuid4().hex}"
     outbound.claim(
         key,
-        summary_id=summary_id,
+        case_id=case_id,
         patient_key=view.patient_key or "",
         kind=kind,
         body=body,
@@ -220,7 +218,7 @@ def send_reply(
             doctor,
             "send_reply",
             now,
-            summary_id=summary_id,
+            case_id=case_id,
             outcome="ok" if state == "sent" else state,
             detail={"kind": kind, "outbound": key, "twilio_error": code},
         )
@@ -229,7 +227,7 @@ def send_reply(
             f"the reply was not sent: Twilio {'refused it' if state == 'rejected' else 'did not confirm it'}"
             + (f" (error {code})" if code else "")
             + (" and it may still arrive" if state == "unknown" else ""),
-            {"summary_id": summary_id, "state": state, "error_code": code},
+            {"summary_id": case_id, "state": state, "error_code": code},
         )
     note = (
         "sent as written"
@@ -237,7 +235,7 @@ def send_reply(
         else "outside WhatsApp's 24-hour window: the approved template went instead, asking the patient to "
         "write back; reply again once they do"
     )
-    return ReplyResult(summary_id=summary_id, kind=kind, state=state, delivery_status=status, note=note)
+    return ReplyResult(case_id=case_id, kind=kind, state=state, delivery_status=status, note=note)
 
 
 # --- Twilio's status callback ------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ BANNER_TEXT = {
 
 @dataclass(frozen=True)
 class ReportContext:
-    summary_id: str
+    case_id: str
     version: int
     patient: str  # masked
     profile: str | None  # masked
@@ -159,7 +159,7 @@ def render_pdf(ctx: ReportContext) -> bytes:
         )
 
     ident = [
-        ["Case", ctx.summary_id],
+        ["Case", ctx.case_id],
         ["Version", str(ctx.version)],
         ["Patient", ctx.patient],
         ["WhatsApp profile", ctx.profile or "-"],
@@ -264,7 +264,7 @@ def render_pdf(ctx: ReportContext) -> bytes:
     def page_number(canvas, doc) -> None:  # type: ignore[no-untyped-def]
         canvas.saveState()
         canvas.setFont(fonts.SANS, 8)
-        canvas.drawRightString(200 * mm, 10 * mm, f"Case {ctx.summary_id} v{ctx.version} - page {doc.page}")
+        canvas.drawRightString(200 * mm, 10 * mm, f"Case {ctx.case_id} v{ctx.version} - page {doc.page}")
         canvas.restoreState()
 
     buffer = io.BytesIO()
@@ -275,7 +275,7 @@ def render_pdf(ctx: ReportContext) -> bytes:
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=18 * mm,
-        title=f"FastTriage case {ctx.summary_id} v{ctx.version}",
+        title=f"FastTriage case {ctx.case_id} v{ctx.version}",
         author="FastTriage",
         invariant=1,
     )
