@@ -398,7 +398,7 @@ def _why_cold(
         f"app.py takes {imp:.0f} ms ({imp / COLD_START_GOAL_MS:.0%} of the budget), the first request "
         f"{first:.0f} ms; the three libraries alone import in {bare:.0f} ms. pymongo is no longer on this path: "
         f"the first request answers with the registry not yet loaded (the privacy notice is included, the job "
-        f"carries no case epoch and the worker reads it), and the registry loads in the background after the "
+        f"carries no case number and the worker reads it), and the registry loads in the background after the "
         f"answer ({registry:.0f} ms, not in the figure). Own import "
         f"time by top-level package (python -X importtime of app.py, one run): {packages}.{xray}"
     )

@@ -49,7 +49,7 @@ def test_every_log_line_of_a_job_carries_job_message_and_case_ids(
     assert [r["message"] for r in job_lines] == ["llm fallback", "job completed"]
     case_id = mongo_db["summaries"].find_one({})["_id"]
     for line in job_lines:
-        assert (line["job_id"], line["message_sid"], line["summary_id"]) == (
+        assert (line["job_id"], line["message_sid"], line["case_id"]) == (
             job.job_id,
             job.job_id,
             case_id,

@@ -91,7 +91,7 @@ def test_an_abandoned_sending_claim_is_taken_over_by_exactly_one_attempt(mongo_d
     outbound = MongoOutbound(mongo_db)
     outbound.ensure_indexes()
     t0 = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
-    claim = {"summary_id": "c" * 32, "patient_key": "p" * 64, "kind": "instruction:emergency", "body": "x"}
+    claim = {"case_id": "c" * 32, "patient_key": "p" * 64, "kind": "instruction:emergency", "body": "x"}
     assert outbound.claim("k", now=t0, **claim)
     later = t0 + timedelta(minutes=3)
     assert not outbound.take_over("k", stale_before=t0, now=later)  # not older than the cut-off: still fresh

@@ -2,7 +2,12 @@
 
 Collections:
 - messages   one document per Twilio MessageSid (_id): a redelivered job cannot add a message twice.
-- summaries  one document per case (_id = summary_id): the current summary, its version, every report ref.
+- summaries  one document per case (_id = the case id): the current summary, its version, every report ref.
+- patients   one document per patient key: first contact, erasure tombstone, the current case number.
+
+Stored names predate the code's one word for a case and are kept, so existing data and indexes stay valid: the
+cases' collection is `summaries`, a case id is stored as `summary_id` (`_id` in `summaries`), and the patient's
+case number as `epoch`. domain.models.WIRE_NAMES maps the models' fields to the same names.
 """
 
 from __future__ import annotations
@@ -186,7 +191,7 @@ class MongoRepository(DoctorsQueue):
             )
             self.ensure_doctor_indexes()
 
-    # --- sessions and messages -------------------------------------------------------------------------
+    # --- cases and messages ----------------------------------------------------------------------------
 
     def case_of_message(self, message_sid: str) -> str | None:
         with mongo_errors("message lookup failed"):
@@ -194,11 +199,11 @@ class MongoRepository(DoctorsQueue):
         return str(doc["summary_id"]) if doc else None
 
     def active_case(self, patient_key: str, since: datetime, case_number: int | None = None) -> str | None:
-        """The patient's open case with a message since `since` (and of this case epoch, when known)."""
+        """The patient's open case with a message since `since` (and of this case number, when known)."""
         query: dict[str, Any] = {"patient_key": patient_key, "open": True, "last_message_at": {"$gte": since}}
         if case_number is not None:
             query["epoch"] = case_number
-        with mongo_errors("session lookup failed"):
+        with mongo_errors("open case lookup failed"):
             doc = self.summaries.find_one(query, {"_id": 1}, sort=[("last_message_at", DESCENDING)])
         return str(doc["_id"]) if doc else None
 
@@ -337,13 +342,13 @@ class MongoPatients:
         self.patients = db["patients"]
 
     def lookup(self, patient_key: str) -> tuple[bool, int]:
-        """(first contact?, current case epoch), read only: the webhook registers after storing the job."""
+        """(first contact?, current case number), read only: the webhook registers after storing the job."""
         with mongo_errors("patient registry failed"):
             doc = self.patients.find_one({"_id": patient_key}, {"epoch": 1})
         return (doc is None, int(doc.get("epoch", 0)) if doc else 0)
 
     def current_case_number(self, patient_key: str) -> int:
-        """The patient's case epoch now (the worker's answer for a job stamped without one)."""
+        """The patient's case number now (the worker's answer for a job stamped without one)."""
         return self.lookup(patient_key)[1]
 
     def start_new_case_once(self, patient_key: str, command_id: str, now: datetime) -> bool:
@@ -367,7 +372,7 @@ class MongoPatients:
 
     def record_erasure(self, patient_key: str, at: datetime) -> None:
         """The erasure tombstone at `at`, unless one at or after it exists (the webhook may have written it):
-        idempotent, so a redelivered or spooled erasure job starts no further case epoch."""
+        idempotent, so a redelivered or spooled erasure job starts no further case number."""
         with mongo_errors("patient registry failed"):
             doc = self.patients.find_one({"_id": patient_key}, {"erased_at": 1})
             erased = doc.get("erased_at") if doc else None
@@ -380,7 +385,7 @@ class MongoPatients:
             )
 
     def register(self, patient_key: str, now: datetime) -> tuple[bool, int]:
-        """(first contact?, current case epoch); one round trip."""
+        """(first contact?, current case number); one round trip."""
         with mongo_errors("patient registry failed"):
             before = self.patients.find_one_and_update(
                 {"_id": patient_key},

@@ -26,6 +26,8 @@ from fasttriage.domain.escalation import EscalationEntry
 from fasttriage.domain.followup import OutboundRecord
 from fasttriage.domain.models import (
     CASE_ID_PATTERN,
+    CASE_ID_WIRE,
+    WIRE_NAMES,
     CaseRecord,
     CaseStatus,
     ConversationMessage,
@@ -113,7 +115,9 @@ class QueueQuery(BaseModel):
 class QueueItem(BaseModel):
     """One row of the doctors' queue: masked identifiers and the triage headline, no message text."""
 
-    case_id: str
+    model_config = WIRE_NAMES
+
+    case_id: str = Field(alias=CASE_ID_WIRE)
     patient: str
     profile: str | None = None
     urgency: Urgency
@@ -150,7 +154,9 @@ class VersionInfo(BaseModel):
 class CaseDetail(BaseModel):
     """One case for a doctor: the structured summary, its state and every report version."""
 
-    case_id: str
+    model_config = WIRE_NAMES
+
+    case_id: str = Field(alias=CASE_ID_WIRE)
     patient: str
     profile: str | None = None
     status: CaseStatus
@@ -217,12 +223,16 @@ REPLY_WINDOW = timedelta(hours=24)
 class AuditEntry(BaseModel):
     """One line of the append-only audit trail: who saw or changed what, and when. No patient data."""
 
+    model_config = WIRE_NAMES
+
     at: datetime
     subject: str
     username: str
     action: AuditAction
-    case_id: str | None = None
-    case_ids: list[str] = Field(default_factory=list, description="Cases a list answer showed.")
+    case_id: str | None = Field(default=None, alias=CASE_ID_WIRE)
+    case_ids: list[str] = Field(
+        default_factory=list, alias=CASE_ID_WIRE + "s", description="Cases a list answer showed."
+    )
     filter: dict[str, Any] | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
     outcome: str = "ok"
@@ -270,7 +280,9 @@ class ReportLinks(Protocol):
 
 
 class ReportLink(BaseModel):
-    case_id: str
+    model_config = WIRE_NAMES
+
+    case_id: str = Field(alias=CASE_ID_WIRE)
     version: int
     url: str
     expires_at: datetime

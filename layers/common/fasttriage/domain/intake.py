@@ -321,7 +321,7 @@ def accept(
             False,
             None,
             True,
-        )  # the worker reads the epoch when it runs the job
+        )  # the worker reads the case number when it runs the job
     job = TriageJob(
         job_id=message.message_sid,
         received_at=received_at,

@@ -19,6 +19,13 @@ CASE_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MESSAGE_SID_PATTERN = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 ACCOUNT_SID_PATTERN = re.compile(r"^AC[0-9a-fA-F]{32}$")
 
+# One word for a case in code ("case"); the names on the wire are kept (issue 14, item 9): the doctors' API's
+# JSON, the stored documents and the queued jobs still say `summary_id` and `case_epoch`. A model that crosses
+# one of those boundaries maps the code's name to the wire name with these, and only there.
+CASE_ID_WIRE = "summary_id"
+CASE_NUMBER_WIRE = "case_epoch"
+WIRE_NAMES = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+
 
 class Language(str, Enum):
     EN = "en"
@@ -126,14 +133,14 @@ class InboundMessage(BaseModel):
 
 class JobKind(str, Enum):
     MESSAGE = "message"  # add the message to the patient's case and re-summarize
-    ERASE = "erase"  # the patient asked to erase their data: sessions, summaries, S3 objects
+    ERASE = "erase"  # the patient asked to erase their data: cases, messages, S3 objects
     NEW_CASE = "new_case"  # "new" while the patient registry was unavailable: the worker starts the case
 
 
 class TriageJob(BaseModel):
     """The message the webhook publishes and the worker consumes."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", **WIRE_NAMES)
 
     schema_version: Literal[1] = 1
     job_id: str
@@ -143,6 +150,7 @@ class TriageJob(BaseModel):
     patient_key: str = Field(description="Keyed hash of the sender: the patient's pseudonymous id.")
     case_number: int | None = Field(
         default=None,
+        alias=CASE_NUMBER_WIRE,
         description="The patient's case counter at intake ('new' starts the next); None when unknown.",
     )
     assessment: Assessment
@@ -228,7 +236,9 @@ class ReportRef(BaseModel):
 class CaseRecord(BaseModel):
     """One patient case as the doctors see it: the current summary and every report version."""
 
-    case_id: str
+    model_config = WIRE_NAMES
+
+    case_id: str = Field(alias=CASE_ID_WIRE)
     patient: str = Field(description="Masked WhatsApp number, e.g. 'whatsapp:***4567'.")
     profile: str | None = Field(default=None, description="Masked WhatsApp profile name (initials).")
     status: CaseStatus = CaseStatus.NEW

@@ -186,8 +186,10 @@ def process_job(
         ports.patients.remember_erased_messages(job.patient_key, [erased_message_id(job.message.message_sid)])
         return _ERASED
     message_sid = job.message.message_sid
-    if job.case_number is None:  # stamped while the webhook's registry was down: the patient's epoch now
-        job = job.model_copy(update={"case_epoch": ports.patients.current_case_number(job.patient_key)})
+    if (
+        job.case_number is None
+    ):  # stamped while the webhook's registry was down: the patient's case number now
+        job = job.model_copy(update={"case_number": ports.patients.current_case_number(job.patient_key)})
     candidate = repository.active_case(
         job.patient_key, since=job.received_at - case_idle_timeout, case_number=job.case_number
     ) or new_case_id(message_sid)
@@ -373,7 +375,7 @@ def _erased_after(job: TriageJob, ports: Ports) -> bool:
 def _sweep(case_id: str, ports: Ports, job: TriageJob) -> Outcome:
     """Removes what this job stored before it saw the erasure: the case (its messages) and its S3 objects.
 
-    Messages sent after the erasure belong to a new case epoch, hence to another case: nothing else is touched.
+    Messages sent after the erasure belong to a new case number, hence to another case: nothing else is touched.
     """
     ports.patients.remember_erased_messages(job.patient_key, [erased_message_id(job.message.message_sid)])
     ports.repository.erase_case(case_id)

@@ -46,7 +46,7 @@ from fasttriage.domain.cases import (
 )
 from fasttriage.domain.errors import MessageRejected, MessengerUnavailable
 from fasttriage.domain.followup import ClaimLog
-from fasttriage.domain.models import MESSAGE_SID_PATTERN
+from fasttriage.domain.models import CASE_ID_WIRE, MESSAGE_SID_PATTERN, WIRE_NAMES
 from fasttriage.domain.twilio_form import invalid_message, matches, refusal
 
 REPLY = "reply"
@@ -77,7 +77,9 @@ class ReplyRequest(BaseModel):
 
 
 class ReplyResult(BaseModel):
-    case_id: str
+    model_config = WIRE_NAMES
+
+    case_id: str = Field(alias=CASE_ID_WIRE)
     kind: Literal["reply", "template"]
     state: str = Field(
         description="sent (Twilio accepted it), rejected, or unknown (Twilio's answer was lost)."
@@ -90,7 +92,9 @@ class ReplyResult(BaseModel):
 
 
 class PhoneReveal(BaseModel):
-    case_id: str
+    model_config = WIRE_NAMES
+
+    case_id: str = Field(alias=CASE_ID_WIRE)
     phone: str = Field(description="The patient's number in E.164 form, for a call back.")
     channel: str = Field(description="whatsapp or sms")
 
