@@ -60,7 +60,7 @@ class Secrets[S: SecretsCacheSettings]:
                 account_sid=s.twilio_account_sid,
                 auth_token=s.twilio_auth_token,
                 previous_auth_token=s.twilio_previous_auth_token,
-                webhook_shared_keys=json.loads(s.twilio_webhook_shared_keys or "{}"),
+                webhook_shared_keys=shared_keys(s.twilio_webhook_shared_keys, "TWILIO_WEBHOOK_SHARED_KEYS"),
             )
         if s.twilio_secret_arn:
             value = self._json(s.twilio_secret_arn)
@@ -70,6 +70,9 @@ class Secrets[S: SecretsCacheSettings]:
                 auth_token=require_real("the Twilio secret's auth_token", value.get("auth_token")),
                 previous_auth_token=previous
                 and require_real("the Twilio secret's previous_auth_token", previous),
+                webhook_shared_keys=shared_keys(
+                    value.get("webhook_shared_keys"), "the Twilio secret's webhook_shared_keys"
+                ),
             )
         raise ConfigurationError("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_SECRET_ARN")
 
@@ -102,6 +105,23 @@ class Secrets[S: SecretsCacheSettings]:
         if s.mongo_secret_arn:
             return require_real("the Mongo secret's uri", self._json(s.mongo_secret_arn).get("uri"))
         raise ConfigurationError("set MONGO_URI or MONGO_SECRET_ARN")
+
+
+def shared_keys(raw: object, where: str) -> dict[str, str]:
+    """Webhook Rules shared keys by id, from a JSON object or its text (an environment variable); a malformed
+    map or a placeholder key stops the process at its first read, naming `where` and the key id, never a key."""
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(f'{where} is not JSON: expected {{"<key id>": "<secret>"}}') from exc
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ):
+        raise ConfigurationError(f"{where} must map each key id to its secret as text")
+    return {key_id: require_real(f"{where}[{key_id}]", secret) for key_id, secret in raw.items()}
 
 
 def amqp_url(settings: BrokerSettings, secrets: Secrets[BrokerSettings]) -> str:
