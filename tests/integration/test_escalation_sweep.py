@@ -18,7 +18,7 @@ from escalation_support import (
 from test_twilio_followup import RecordingTwilioHttpClient
 from test_worker_faults import publish
 
-from fasttriage.adapters.mongo import MongoRepository
+from fasttriage.adapters.mongo import MongoDoctorsCases, MongoRepository
 from fasttriage.adapters.pager import SnsPager
 from fasttriage.adapters.pages import MongoOpenCases, MongoPageLog
 from fasttriage.domain import cases
@@ -59,7 +59,7 @@ def paged_cases(
 
 def acknowledge(mongo_db, case_id):
     """What the console's Acknowledge button does: PATCH the case to in_review (audited)."""
-    repo = MongoRepository(mongo_db)
+    repo = MongoDoctorsCases(mongo_db)
     view = repo.get_view(case_id)
     assert view is not None, case_id
     from datetime import UTC, datetime
@@ -130,7 +130,11 @@ def test_unacknowledged_emergency_is_repaged_after_the_minutes_then_escalated_an
     history = [
         e.who
         for e in cases.case_detail(
-            ignored, doctor=DOCTOR, cases=MongoRepository(mongo_db), audit=MongoRepository(mongo_db), now=t0
+            ignored,
+            doctor=DOCTOR,
+            cases=MongoDoctorsCases(mongo_db),
+            audit=MongoDoctorsCases(mongo_db),
+            now=t0,
         ).escalations
     ]
     assert history == ["patient", "on-call", "on-call", "on-call", "escalation contact"]

@@ -25,7 +25,7 @@ from test_worker_faults import publish
 from test_worker_outbound import delivery
 
 from fasttriage.adapters.consumer import Decision
-from fasttriage.adapters.mongo import MongoRepository
+from fasttriage.adapters.mongo import MongoDoctorsCases
 from fasttriage.adapters.pager import SnsPager
 from fasttriage.domain import cases
 from fasttriage.domain.models import Language
@@ -38,7 +38,7 @@ DOCTOR = cases.Doctor(subject="s-1", username="dr.ada")
 
 
 def detail(mongo_db, case_id):
-    repo = MongoRepository(mongo_db)
+    repo = MongoDoctorsCases(mongo_db)
     return cases.case_detail(case_id, doctor=DOCTOR, cases=repo, audit=repo, now=datetime.now(UTC))
 
 

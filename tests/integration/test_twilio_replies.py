@@ -13,7 +13,7 @@ import pytest
 import requests
 from test_twilio_followup import RecordingTwilioHttpClient, created, twilio_error
 
-from fasttriage.adapters.mongo import MongoRepository
+from fasttriage.adapters.mongo import MongoDoctorsCases, MongoRepository
 from fasttriage.adapters.outbound import MongoOutbound
 from fasttriage.adapters.twilio_rest import TwilioMessenger
 from fasttriage.domain.cases import Doctor
@@ -74,7 +74,7 @@ def db():
 
 
 def reply(db, client, *, hours_later: float, template: str | None = TEMPLATE):
-    repository = MongoRepository(db)
+    repository = MongoDoctorsCases(db)
     return send_reply(
         "a" * 32,
         ReplyRequest(text="Please come in at 3 pm"),

@@ -15,7 +15,7 @@ import requests
 from PIL import Image
 from pypdf import PdfReader
 
-from fasttriage.adapters.mongo import MongoPatients, MongoRepository
+from fasttriage.adapters.mongo import MongoDoctorsCases, MongoPatients, MongoRepository
 from fasttriage.adapters.outbound import MongoOutbound
 from fasttriage.adapters.pages import MongoPageLog
 from fasttriage.adapters.s3 import ReportStore
@@ -137,8 +137,8 @@ def test_a_spoken_emergency_is_transcribed_screened_escalated_and_marked_machine
     detail = case_detail(
         case_id,
         doctor=Doctor("s", "dr.ada"),
-        cases=world["ports"].repository,
-        audit=world["ports"].repository,
+        cases=MongoDoctorsCases(world["db"]),
+        audit=MongoDoctorsCases(world["db"]),
         now=T0,
     )
     media = detail.thread[0].media[0]
@@ -199,8 +199,8 @@ def test_a_photo_gets_a_capped_thumbnail_embedded_in_the_pdf_and_a_short_lived_p
     detail = case_detail(
         outcome.case_id,
         doctor=Doctor("s", "dr.ada"),
-        cases=world["ports"].repository,
-        audit=world["ports"].repository,
+        cases=MongoDoctorsCases(world["db"]),
+        audit=MongoDoctorsCases(world["db"]),
         now=T0,
         links=world["store"],
         ttl_s=120,

@@ -15,7 +15,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 
 import mongomock  # noqa: E402
 
-from fasttriage.adapters.mongo import MongoPatients, MongoRepository  # noqa: E402
+from fasttriage.adapters.mongo import MongoDoctorsCases, MongoPatients  # noqa: E402
 from fasttriage.local.events import rest_event  # noqa: E402
 from fasttriage.local.lambdas import FakeContext, load_function  # noqa: E402
 
@@ -54,7 +54,7 @@ def doctors(broken: bool) -> None:
     db: Any = mongomock.MongoClient()["fasttriage"]
     db["summaries"].insert_one(case_doc(CASE_ID, complaint=PROBE_COMPLAINT))
     api = load_function("presign", fresh=True)
-    api.deps.cases = BrokenCases() if broken else MongoRepository(db)
+    api.deps.cases = BrokenCases() if broken else MongoDoctorsCases(db)
     api.deps.links = Links()
     for path in (
         [f"/summaries/{CASE_ID}"]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import mongomock
 import pytest
 
-from fasttriage.adapters.mongo import MongoRepository
+from fasttriage.adapters.mongo import MongoDoctorsCases
 from fasttriage.local.events import rest_event
 from support import event, header
 
@@ -102,8 +102,8 @@ def api(local_env, db):
 
     db["summaries"].insert_one(case_doc(KNOWN))
     module = load_function("presign", fresh=True)
-    module.deps.cases = MongoRepository(db)
-    module.deps.cases.ensure_doctor_indexes()
+    module.deps.cases = MongoDoctorsCases(db)
+    module.deps.cases.ensure_indexes()
     module.deps.links = FakeLinks()
     return module
 

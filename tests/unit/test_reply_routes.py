@@ -10,7 +10,7 @@ import mongomock
 import pytest
 from test_doctors_api import DOCTOR, KNOWN, FakeLinks, call, case_doc
 
-from fasttriage.adapters.mongo import MongoRepository
+from fasttriage.adapters.mongo import MongoDoctorsCases
 from fasttriage.adapters.outbound import MongoOutbound
 from fasttriage.adapters.twilio import called_url
 from fasttriage.domain.replies import SentReply
@@ -37,7 +37,7 @@ def api(local_env):
     doc = case_doc(KNOWN, updated_at=now) | {"contact": PATIENT, "clinic": "whatsapp:+14155238886"}
     db["summaries"].insert_one(doc)
     module = load_function("presign", fresh=True)
-    module.deps.cases = MongoRepository(db)
+    module.deps.cases = MongoDoctorsCases(db)
     module.deps.links = FakeLinks()
     module.deps.outbound = MongoOutbound(db)
     module.deps.sender = RecordingSender()

@@ -82,6 +82,7 @@ class LocalStack:
         import mongomock
         from moto.server import ThreadedMotoServer
 
+        from fasttriage.adapters.mongo import MongoDoctorsCases
         from fasttriage.adapters.s3 import ReportStore, s3_client
         from fasttriage.local.gateway import LocalGateway
         from fasttriage.local.lambdas import load_function
@@ -150,7 +151,7 @@ class LocalStack:
         self.doctors: Any = load_function("presign", fresh=True)
         self.doctors.deps = DoctorsDependencies(
             settings=self.doctors.settings,
-            cases=self.runner.repository,
+            cases=MongoDoctorsCases(self.db),
             links=ReportStore(self.s3, LOCAL_BUCKET),
             outbound=self.runner.ports.outbound,  # type: ignore[arg-type]  # a MongoOutbound: the reply log too
             sender=lazy(lambda: self.escalation.messenger),  # the local messenger, wired just below

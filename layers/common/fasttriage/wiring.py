@@ -174,9 +174,9 @@ def _reply_sender(settings: TwilioSettings) -> ReplySender:
 
 
 def _doctors_cases(settings: MongoSettings) -> DoctorsCases:
-    from fasttriage.adapters.mongo import MongoRepository
+    from fasttriage.adapters.mongo import MongoDoctorsCases
 
-    return MongoRepository(mongo_database(settings, "fasttriage-doctors-api"))
+    return MongoDoctorsCases(mongo_database(settings, "fasttriage-doctors-api"))
 
 
 def _report_links(settings: ReportsSettings) -> DoctorsReports:

@@ -33,14 +33,18 @@ from fasttriage.domain.models import (
 )
 
 
-class DoctorsQueue:
-    """The doctors' side of the summaries collection: the queue, status edits and the append-only audit
-    trail (this code only ever inserts into `audit`)."""
+class MongoDoctorsCases:
+    """The doctors' side of the cases (domain.cases.CaseStore and AuditLog): the queue, one case with its
+    history, status edits, and the append-only audit trail (this code only ever inserts into `audit`)."""
 
-    _db: Database[Any]
-    summaries: Any
+    def __init__(self, db: Database[Any]) -> None:
+        self._db = db
+        self.summaries = db["summaries"]
 
-    def ensure_doctor_indexes(self) -> None:
+    def get(self, case_id: str) -> CaseRecord | None:
+        return _get_case(self.summaries, case_id)
+
+    def ensure_indexes(self) -> None:
         """Indexes for the queue's filters and sort, and for reading the audit trail by case or by doctor."""
         with mongo_errors("could not create the doctors' indexes"):
             queue_order = [("urgency_rank", ASCENDING), ("updated_at", DESCENDING), ("_id", ASCENDING)]
@@ -176,7 +180,9 @@ def _queue_item(doc: dict[str, Any]) -> QueueItem:
     )
 
 
-class MongoRepository(DoctorsQueue):
+class MongoRepository:
+    """The worker's side of the cases (domain.processing.Repository): messages, summaries, erasure."""
+
     def __init__(self, db: Database[Any]) -> None:
         self._db = db
         self.messages = db["messages"]
@@ -189,7 +195,7 @@ class MongoRepository(DoctorsQueue):
             self.summaries.create_index(
                 [("patient_key", ASCENDING), ("open", ASCENDING), ("last_message_at", DESCENDING)]
             )
-            self.ensure_doctor_indexes()
+        MongoDoctorsCases(self._db).ensure_indexes()
 
     # --- cases and messages ----------------------------------------------------------------------------
 
@@ -321,9 +327,7 @@ class MongoRepository(DoctorsQueue):
             self.summaries.delete_one({"_id": case_id})
 
     def get(self, case_id: str) -> CaseRecord | None:
-        with mongo_errors("summary read failed"):
-            doc = self.summaries.find_one({"_id": case_id})
-        return _record(doc) if doc else None
+        return _get_case(self.summaries, case_id)
 
     def list_cases(self, limit: int = 50) -> list[CaseRecord]:
         with mongo_errors("summary list failed"):
@@ -458,6 +462,12 @@ def conversation(db: Database[Any], case_id: str) -> list[ConversationMessage]:
 def _aware(moment: datetime) -> datetime:
     """MongoDB stores UTC; a client without tz_aware=True hands back naive datetimes."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _get_case(summaries: Any, case_id: str) -> CaseRecord | None:
+    with mongo_errors("case read failed"):
+        doc = summaries.find_one({"_id": case_id})
+    return _record(doc) if doc else None
 
 
 def _record(doc: dict[str, Any]) -> CaseRecord:
