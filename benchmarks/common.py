@@ -393,7 +393,7 @@ class _NewPatients:
 
 def make_job(fields: list[tuple[str, str]]) -> Any:
     """The TriageJob the webhook would publish for these fields (the real intake code, no I/O)."""
-    from fasttriage.adapters.twilio import FormParams
+    from fasttriage.adapters.twilio_webhook import FormParams
     from fasttriage.domain import intake
     from fasttriage.local.constants import LOCAL_ACCOUNT_SID, LOCAL_PSEUDONYM_KEY
 

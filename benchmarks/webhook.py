@@ -155,7 +155,7 @@ def _components(module: Any, events: list[dict]) -> tuple[list[float], list[floa
     """Two in-process steps on their own, on the same requests: the red-flag screen and the signature check."""
     from urllib.parse import parse_qsl
 
-    from fasttriage.adapters.twilio import FormParams, called_url
+    from fasttriage.adapters.twilio_webhook import FormParams, called_url
     from fasttriage.domain import redflags
 
     screen, signature = [], []

@@ -230,7 +230,7 @@ def artefacts(jobs: Sequence[Any]) -> Artefacts:
     from fasttriage.domain.models import Conversation, ConversationMessage
     from fasttriage.domain.processing import conversation_assessment, new_case_id
     from fasttriage.domain.report import ReportContext
-    from fasttriage.observability import mask_name, mask_phone
+    from fasttriage.domain.masking import mask_name, mask_phone
 
     summarizer = no_llm_summarizer()
     contexts, raws = [], []

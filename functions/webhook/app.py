@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fasttriage.adapters.twilio import signed_urls, twiml_message, verified_form
+from fasttriage.adapters.twilio_webhook import signed_urls, twiml_message, verified_form
 from fasttriage.config import WebhookSettings
 from fasttriage.domain import intake, replies
 from fasttriage.domain.errors import (

@@ -292,7 +292,7 @@ def test_a_doctor_replies_sees_twilios_delivery_status_and_reveals_the_number_on
     import requests
     from selenium.webdriver.common.by import By
 
-    from fasttriage.adapters.twilio import FormParams, sign
+    from fasttriage.adapters.twilio_webhook import FormParams, sign
     from fasttriage.local.constants import LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN
     from fasttriage.local.demo import post_signed
     from fasttriage.local.events import message_sid, twilio_payload

@@ -10,10 +10,10 @@ import pytest
 
 from fasttriage.adapters.mongo import MongoPatients, MongoRepository
 from fasttriage.adapters.s3 import ReportStore
+from fasttriage.domain.masking import mask_name, mask_phone
 from fasttriage.domain.models import Assessment, InboundMessage, JobKind, Language, TriageJob
 from fasttriage.domain.processing import Ports, erase_patient, process_job
 from fasttriage.domain.summarizer import DeterministicSummarizer
-from fasttriage.observability import mask_name, mask_phone
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 KEY = "ab" * 32

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from fasttriage.adapters.twilio import FormParams
+from fasttriage.adapters.twilio_webhook import FormParams
 from fasttriage.local.demo import post_signed, wait_for_cases
 from fasttriage.local.events import fields_of, message_sid, twilio_payload
 from fasttriage.local.stack import LocalStack, free_port

@@ -13,7 +13,7 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from fasttriage.adapters.twilio import FormParams, sign
+from fasttriage.adapters.twilio_webhook import FormParams, sign
 from fasttriage.local.constants import LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN
 from fasttriage.local.demo import post_signed, sign_in, wait_for_cases
 from fasttriage.local.events import message_sid, twilio_payload

@@ -32,7 +32,7 @@ def spool(moto_endpoint: str) -> SqsSpool:
 def sample_job(seed: str = "1") -> Any:
     from datetime import UTC, datetime
 
-    from fasttriage.adapters.twilio import FormParams
+    from fasttriage.adapters.twilio_webhook import FormParams
     from fasttriage.domain.intake import parse_message
     from fasttriage.domain.models import TriageJob
     from fasttriage.domain.redflags import assess

@@ -22,6 +22,7 @@ from fasttriage.adapters.s3 import ReportStore
 from fasttriage.adapters.transcribe import AwsTranscriber, SidecarTranscriber, transcript_key
 from fasttriage.domain.cases import Doctor, case_detail
 from fasttriage.domain.escalation import EscalationPorts
+from fasttriage.domain.masking import mask_name, mask_phone
 from fasttriage.domain.media import FetchedMedia, media_key
 from fasttriage.domain.models import Assessment, InboundMessage, Language, Media, TriageJob
 from fasttriage.domain.processing import Ports, new_case_id, process_job
@@ -29,7 +30,6 @@ from fasttriage.domain.summarizer import DeterministicSummarizer, SafeSummarizer
 from fasttriage.domain.thumbnails import MAX_BYTES, MAX_SIDE_PX
 from fasttriage.domain.transcription import TranscriptionFailed, job_name
 from fasttriage.local.notifier import LocalMessenger, LocalNotifier
-from fasttriage.observability import mask_name, mask_phone
 
 T0 = datetime(2026, 11, 30, 9, tzinfo=UTC)
 ACCOUNT = "AC" + "1" * 32

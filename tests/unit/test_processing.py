@@ -9,10 +9,10 @@ import mongomock
 import pytest
 
 from fasttriage.adapters.mongo import MongoPatients, MongoRepository
+from fasttriage.domain.masking import mask_name, mask_phone
 from fasttriage.domain.models import Assessment, InboundMessage, Language, TriageJob
 from fasttriage.domain.processing import Ports, process_job
 from fasttriage.domain.summarizer import DeterministicSummarizer, SafeSummarizer
-from fasttriage.observability import mask_name, mask_phone
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from test_doctors_api import DOCTOR, KNOWN, FakeLinks, call, case_doc
 
 from fasttriage.adapters.mongo import MongoDoctorsCases
 from fasttriage.adapters.outbound import MongoOutbound
-from fasttriage.adapters.twilio import called_url
+from fasttriage.adapters.twilio_webhook import called_url
 from fasttriage.domain.replies import SentReply
 from fasttriage.local.events import rest_event
 

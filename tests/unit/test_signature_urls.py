@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from fasttriage.adapters.twilio import FormParams, signed_urls
+from fasttriage.adapters.twilio_webhook import FormParams, signed_urls
 from fasttriage.local.constants import LOCAL_AUTH_TOKEN
 from fasttriage.local.events import message_sid, rest_event, twilio_payload
 

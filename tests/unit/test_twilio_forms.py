@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from fasttriage.adapters.twilio import FormParams
+from fasttriage.adapters.twilio_webhook import FormParams
 from fasttriage.domain.errors import InvalidMessage
 from fasttriage.domain.intake import TwilioMessageForm, parse_message
 from fasttriage.domain.replies import parse_status

@@ -88,7 +88,7 @@ def test_a_status_callback_is_verified_against_the_url_twilio_called_when_none_i
 ):
     from urllib.parse import urlencode
 
-    from fasttriage.adapters.twilio import FormParams, sign
+    from fasttriage.adapters.twilio_webhook import FormParams, sign
     from fasttriage.local.constants import (
         LOCAL_ACCOUNT_SID,
         LOCAL_AUTH_TOKEN,

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from fasttriage.adapters.twilio import FormParams, sign
+from fasttriage.adapters.twilio_webhook import FormParams, sign
 from fasttriage.domain.models import JobKind
 from fasttriage.local.constants import LOCAL_AUTH_TOKEN
 from fasttriage.local.events import message_sid, signed_webhook_event, twilio_payload

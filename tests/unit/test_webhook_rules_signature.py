@@ -11,7 +11,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from conftest import RecordingPublisher
-from fasttriage.adapters.twilio import FormParams
+from fasttriage.adapters.twilio_webhook import FormParams
 from fasttriage.local.constants import LOCAL_AUTH_TOKEN
 from fasttriage.local.events import message_sid, signed_webhook_event, twilio_payload
 

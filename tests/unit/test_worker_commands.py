@@ -54,7 +54,7 @@ def runner(mongo_db: Any) -> JobRunner:
 def job(
     body: str, at: datetime, *, kind: JobKind = JobKind.MESSAGE, case_number: int | None = None
 ) -> TriageJob:
-    from fasttriage.adapters.twilio import FormParams
+    from fasttriage.adapters.twilio_webhook import FormParams
     from fasttriage.domain.intake import parse_message
 
     sid = message_sid(body + at.isoformat())

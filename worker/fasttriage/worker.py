@@ -36,10 +36,11 @@ from fasttriage.config import (
 )
 from fasttriage.domain.errors import PermanentError
 from fasttriage.domain.escalation import EscalationPorts
+from fasttriage.domain.masking import mask_name, mask_phone
 from fasttriage.domain.models import JobKind, TriageJob
 from fasttriage.domain.processing import ParkedJobs, Ports, erase_patient, process_job, start_new_case
 from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
-from fasttriage.observability import logger, mask_name, mask_phone, metrics
+from fasttriage.observability import logger, metrics
 
 HEALTH_MAX_AGE_S = 60
 

@@ -10,11 +10,12 @@ from urllib.parse import urlencode
 
 import requests
 
-from fasttriage.adapters.twilio import FormParams, sign
+from fasttriage.adapters.twilio_webhook import FormParams, sign
+from fasttriage.domain.masking import mask_name, mask_phone
 from fasttriage.local.constants import LOCAL_AUTH_TOKEN, LOCAL_DEV_PASSWORD
 from fasttriage.local.events import fields_of, load_event
 from fasttriage.local.stack import LocalStack, free_port
-from fasttriage.observability import logger, mask_name, mask_phone
+from fasttriage.observability import logger
 
 
 def post_signed(base_url: str, fields: list[tuple[str, str]]) -> requests.Response:

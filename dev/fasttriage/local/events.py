@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from fasttriage.adapters.twilio import FormParams, sign
+from fasttriage.adapters.twilio_webhook import FormParams, sign
 from fasttriage.local.constants import (
     LOCAL_ACCOUNT_SID,
     LOCAL_AUTH_TOKEN,

@@ -72,19 +72,3 @@ def without_phi_in_errors[F: Callable[..., Any]](handler: F) -> F:
             raise UnhandledError(type(exc).__name__) from None
 
     return guarded  # type: ignore[return-value]
-
-
-def mask_phone(sender: str) -> str:
-    """'whatsapp:+15551234567' -> 'whatsapp:***4567': enough for a doctor to recognise, not to dial."""
-    channel, _, number = sender.rpartition(":")
-    digits = "".join(ch for ch in number if ch.isdigit())
-    tail = digits[-4:] if len(digits) >= 4 else ""
-    return f"{channel + ':' if channel else ''}***{tail}"
-
-
-def mask_name(name: str | None) -> str | None:
-    """'Maria Souza' -> 'M. S.': initials only."""
-    if not name:
-        return None
-    parts = [part for part in name.split() if part]
-    return " ".join(f"{part[0]}." for part in parts) or None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from fasttriage.adapters.rabbitmq import RabbitPublisher
 from fasttriage.adapters.registry import GuardedPublisher, GuardedRegistry
 from fasttriage.adapters.secrets import Secrets, TwilioCredentials, amqp_url
-from fasttriage.adapters.twilio import SignatureVerifier
+from fasttriage.adapters.twilio_webhook import SignatureVerifier
 from fasttriage.config import (
     ConfigurationError,
     DoctorsApiSettings,
