@@ -1,6 +1,7 @@
 """POST /webhook/twilio: verify Twilio's signature -> screen -> store the job (confirmed publish, else the
-spool) -> TwiML reply. The reply comes from the local screen; only a bad request, or a message neither the
-broker nor the spool confirmed, is answered with an error status.
+spool) -> page on-call if an emergency/urgent job did not reach the broker -> TwiML reply. The reply comes
+from the local screen; only a bad request, or a message neither the broker nor the spool confirmed, is
+answered with an error status. A failed page never changes the reply (metric intake_pages_failed).
 
 Serves API Gateway REST (v1) and HTTP API (v2) events with the same routes.
 """
@@ -24,8 +25,9 @@ from fasttriage.domain.errors import (
     SignatureRejected,
     UnsupportedMediaType,
 )
+from fasttriage.domain.escalation import IntakePageResult
 from fasttriage.http import error_response, map_errors
-from fasttriage.observability import logger, metrics, tracer, without_phi_in_errors
+from fasttriage.observability import logger, metrics, record_intake_page, tracer, without_phi_in_errors
 from fasttriage.wiring import WebhookDependencies
 
 settings = WebhookSettings.from_env()
@@ -53,6 +55,7 @@ def twilio_webhook() -> Response:
         publisher=deps.publisher,
         patients=deps.patients,
         spool=deps.spool,
+        pager=deps.pager,
         now=lambda: datetime.now(UTC),
     )
     if result.registry_degraded:
@@ -75,6 +78,7 @@ def twilio_webhook() -> Response:
         metrics.add_metric(name="jobs_spooled" if spooled else "jobs_published", unit="Count", value=1)
         if flags.is_emergency:
             metrics.add_metric(name="emergency_flags", unit="Count", value=1)
+        paged(result.page)
     else:
         logger.info("new case started", case_number=result.case_number)
     return Response(200, "application/xml", twiml_message(result.reply))
@@ -97,6 +101,11 @@ def twilio_status() -> Response:
     logger.info("delivery status", status=update.status, error_code=update.error_code, applied=applied)
     metrics.add_metric(name=f"reply_status_{update.status}", unit="Count", value=1)
     return Response(204, "text/plain", "")
+
+
+def paged(result: IntakePageResult | None) -> None:
+    if result is not None:
+        record_intake_page(result, "intake degraded")
 
 
 # Refused requests: nothing was published; the status tells Twilio not to retry (4xx).
@@ -129,6 +138,7 @@ def not_stored(exc: JobNotStored) -> Response:
         "message not stored: broker and spool failed", error=str(exc), instruction=exc.reply is not None
     )
     metrics.add_metric(name="jobs_not_stored", unit="Count", value=1)
+    paged(exc.page)
     if exc.reply is not None:
         return Response(200, "application/xml", twiml_message(exc.reply))
     return error_response(503, "not_stored", "the message could not be stored; retry later")

@@ -16,7 +16,7 @@ from fasttriage.adapters.pager import SnsPager
 from fasttriage.adapters.pages import MongoPageLog
 from fasttriage.adapters.twilio_rest import TwilioMessenger
 from fasttriage.domain.errors import PagerUnavailable
-from fasttriage.domain.escalation import EscalationPorts, Page
+from fasttriage.domain.escalation import EscalationPorts, IntakePage, Page
 from fasttriage.domain.summarizer import DeterministicSummarizer, SafeSummarizer
 from fasttriage.local.events import message_sid, signed_webhook_event, twilio_payload
 from fasttriage.local.summarizer_stub import KeywordStubSummarizer
@@ -112,7 +112,7 @@ class FlakyPager:
         self.failures = failures
         self.calls = 0
 
-    def publish(self, page: Page, *, now: datetime) -> str:
+    def publish(self, page: Page | IntakePage, *, now: datetime) -> str:
         self.calls += 1
         if self.calls <= self.failures:
             raise PagerUnavailable("SNS refused the page: InternalError")
@@ -148,6 +148,7 @@ def escalating_runner(
         ),
     )
     runner.max_attempts = max_attempts
+    runner.intake_pager = pager  # as build_runner wires it: the case pager also sends degraded-intake pages
     return runner
 
 

@@ -34,13 +34,14 @@ from fasttriage.config import (
     is_placeholder,
     one_of,
 )
+from fasttriage.domain import escalation
 from fasttriage.domain.errors import PermanentError
-from fasttriage.domain.escalation import EscalationPorts
+from fasttriage.domain.escalation import EscalationPorts, Pager
 from fasttriage.domain.masking import mask_name, mask_phone
 from fasttriage.domain.models import JobKind, TriageJob
 from fasttriage.domain.processing import ParkedJobs, Ports, erase_patient, process_job, start_new_case
 from fasttriage.domain.summarizer import DeterministicSummarizer, Summarizer
-from fasttriage.observability import logger, metrics
+from fasttriage.observability import logger, metrics, record_intake_page
 
 HEALTH_MAX_AGE_S = 60
 
@@ -84,6 +85,8 @@ class JobRunner:
     now: Callable[[], datetime] = utcnow
     follow_up_enabled: bool = False
     max_attempts: int = 5
+    # Pages on-call when an emergency/urgent job's first attempt fails on storage (domain.escalation, duty 4).
+    intake_pager: Pager | None = None
 
     @property
     def repository(self) -> Any:
@@ -140,6 +143,7 @@ class JobRunner:
         except Exception as exc:
             logger.warning("job failed, will retry", error=type(exc).__name__)
             metrics.add_metric(name="jobs_failed", unit="Count", value=1)
+            self._page_first_failure(job, delivery, exc)
             return Verdict(Decision.RETRY, type(exc).__name__)
         elapsed_ms = (time.perf_counter() - started) * 1000
         if outcome.skipped:
@@ -165,6 +169,15 @@ class JobRunner:
         if outcome.instruction and outcome.instruction.startswith("sent:"):
             metrics.add_metric(name="patient_instructions_sent", unit="Count", value=1)
         return Verdict(Decision.ACK)
+
+    def _page_first_failure(self, job: TriageJob, delivery: Delivery, error: Exception) -> None:
+        """Storage is down on the job's first attempt: its case cannot be saved, nor paged, until storage is
+        back, so an emergency/urgent job pages on-call now (once: the attempt number travels with the job's
+        retries, no MongoDB needed). A failed page is counted; the job retries as before."""
+        reason = escalation.first_failure_reason(
+            error, attempt=delivery.attempt, redelivered=delivery.redelivered
+        )
+        record_intake_page(escalation.page_intake(job, reason, self.intake_pager, self.now), "storage down")
 
 
 def build_summarizer(settings: WatsonxSettings) -> Summarizer:
@@ -261,6 +274,7 @@ def build_runner(
         messenger = TwilioMessenger(twilio.account_sid, twilio.auth_token)
         outbound = MongoOutbound(mongo_db)
         outbound.ensure_indexes()
+    escalation_ports = build_escalation(settings, mongo_db, messenger=messenger, outbound=outbound)
     ports = Ports(
         transcriber=build_transcriber(settings, store, s3),
         on_transcription_failed=transcription_failed,
@@ -272,13 +286,14 @@ def build_runner(
         messenger=messenger,
         outbound=outbound,
         parked=parked,
-        escalation=build_escalation(settings, mongo_db, messenger=messenger, outbound=outbound),
+        escalation=escalation_ports,
     )
     return JobRunner(
         ports=ports,
         case_idle_timeout=timedelta(minutes=settings.session_timeout_minutes),
         follow_up_enabled=settings.follow_up_enabled,
         max_attempts=settings.max_attempts,
+        intake_pager=escalation_ports.pager,  # SNS (or the local notifier) publishes both kinds
     )
 
 

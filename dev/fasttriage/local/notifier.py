@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fasttriage.domain.escalation import EscalationPorts, Page, SweepPolicy, sweep
+from fasttriage.domain.escalation import EscalationPorts, IntakePage, Page, SweepPolicy, sweep
 from fasttriage.domain.replies import SentReply
 
 
@@ -32,7 +32,7 @@ class LocalNotifier:
     received: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def publish(self, page: Page, *, now: datetime) -> str:
+    def publish(self, page: Page | IntakePage, *, now: datetime) -> str:
         message_id = str(uuid.uuid4())
         record = {
             **page.document(now),

@@ -270,10 +270,13 @@ class WatsonxSettings(SettingsGroup):
     watsonx_model_id: str = "ibm/granite-3-8b-instruct"
 
 
-class PagerSettings(AwsSettings):
+class OnCallTopicSettings(AwsSettings):
+    page_topic_arn: str | None = Field(default=None, description="SNS topic of the on-call clinicians.")
+
+
+class PagerSettings(OnCallTopicSettings):
     """Escalation pages to clinicians (domain.escalation) over SNS."""
 
-    page_topic_arn: str | None = Field(default=None, description="SNS topic of the on-call clinicians.")
     escalation_topic_arn: str | None = Field(default=None, description="SNS topic of the escalation contact.")
     console_url: str | None = Field(default=None, description="The console's URL, for the link in a page.")
 
@@ -293,9 +296,10 @@ class SweepSettings(SettingsGroup):
 # ------------------------------------------------------------------------------------------ process models
 class WebhookSettings(
     StageSettings, PublisherSettings, SpoolSettings, TwilioSettings, PseudonymSettings, MongoSettings,
-    StatusCallbackSettings,
+    StatusCallbackSettings, OnCallTopicSettings,
 ):  # fmt: skip
-    """functions/webhook: POST /webhook/twilio and its status callback."""
+    """functions/webhook: POST /webhook/twilio and its status callback. PAGE_TOPIC_ARN: the degraded-intake
+    page (an emergency/urgent message the broker did not take); unset, that page is off."""
 
     public_webhook_url: str | None = None
     max_body_bytes: int = Field(default=16_384, gt=0)
@@ -303,6 +307,12 @@ class WebhookSettings(
     registry_timeout_ms: int = Field(default=500, ge=50, le=10_000)
     registry_cooldown_s: float = Field(default=30.0, ge=0)
     publish_cooldown_s: float = Field(default=5.0, ge=0, le=60)
+    intake_page_timeout_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=3,
+        description="SNS connect and read timeout of the degraded-intake page (one try).",
+    )
 
     required_in_aws = (
         TWILIO_REQUIRED,

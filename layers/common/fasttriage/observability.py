@@ -6,9 +6,12 @@ import functools
 import os
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
+
+if TYPE_CHECKING:
+    from fasttriage.domain.escalation import IntakePageResult
 
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FastTriage")
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "fasttriage")
@@ -72,3 +75,25 @@ def without_phi_in_errors[F: Callable[..., Any]](handler: F) -> F:
             raise UnhandledError(type(exc).__name__) from None
 
     return guarded  # type: ignore[return-value]
+
+
+def record_intake_page(result: IntakePageResult, what: str) -> None:
+    """Logs and counts a degraded-intake page (webhook and worker): its reference, level, reason and the job
+    id (which ties the reference to the job in these logs), never patient data."""
+    page = result.page
+    if page is None:
+        return
+    keys: dict[str, Any] = {
+        "job_ref": page.reference,
+        "job_id": result.job_id,
+        "urgency": page.urgency.value,
+        "reason": page.reason,
+    }
+    if result.status == "paged":
+        logger.warning(f"on-call paged: {what}", **keys)
+        metrics.add_metric(name="intake_pages_published", unit="Count", value=1)
+    elif result.error == "no pager":  # domain.escalation.NO_PAGER (not imported: observability loads first)
+        logger.warning("intake page due but PAGE_TOPIC_ARN is not set", **keys)
+    else:
+        logger.error("intake page not sent", problem=result.error, **keys)
+        metrics.add_metric(name="intake_pages_failed", unit="Count", value=1)

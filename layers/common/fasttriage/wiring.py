@@ -25,6 +25,7 @@ from fasttriage.config import (
     WebhookSettings,
 )
 from fasttriage.domain.cases import AuditLog, CaseStore, ReportLinks
+from fasttriage.domain.escalation import Pager
 from fasttriage.domain.intake import JobPublisher, PatientRegistry, Spool
 
 if TYPE_CHECKING:  # typing only: the handlers import these lazily, off the cold start
@@ -69,6 +70,7 @@ class WebhookDependencies:
     publisher: JobPublisher
     patients: PatientRegistry
     spool: Spool | None = None
+    pager: Pager | None = None  # the degraded-intake page (PAGE_TOPIC_ARN); None: off
 
     @classmethod
     def from_settings(cls, settings: WebhookSettings) -> WebhookDependencies:
@@ -88,12 +90,13 @@ class WebhookDependencies:
                 lambda: _mongo_patients(settings), cooldown_s=settings.registry_cooldown_s
             ),
             spool=_spool(settings),
+            pager=_intake_pager(settings),
         )
 
     def warm(self) -> None:
-        """After a request is answered: load what the fallback paths need (pymongo, the SQS client) in the
-        background, so that neither a cold start nor a broker outage waits for an import."""
-        for part in (self.patients, self.spool):
+        """After a request is answered: load what the fallback paths need (pymongo, the SQS and SNS clients)
+        in the background, so that neither a cold start nor a broker outage waits for an import."""
+        for part in (self.patients, self.spool, self.pager):
             warm = getattr(part, "warm", None)
             if warm is not None:
                 warm()
@@ -127,6 +130,18 @@ def _mongo_patients(settings: WebhookSettings) -> PatientRegistry:
     timeout = settings.registry_timeout_ms
     db = mongo_database(settings, "fasttriage-webhook", timeout_ms=timeout, socket_timeout_ms=timeout)
     return MongoPatients(db)
+
+
+def _intake_pager(settings: WebhookSettings) -> Pager | None:
+    """SNS for the degraded-intake page: one attempt, INTAKE_PAGE_TIMEOUT_S to connect and to read."""
+    if not settings.page_topic_arn:
+        return None
+    from fasttriage.adapters.pager import LazySnsPager, sns_client
+
+    return LazySnsPager(
+        settings.page_topic_arn,
+        lambda: sns_client(settings.aws_endpoint_url, timeout_s=settings.intake_page_timeout_s, attempts=1),
+    )
 
 
 def _spool(settings: SpoolSettings) -> Spool | None:

@@ -5,6 +5,11 @@ Keep this a flat module of exception classes. Messages never carry patient text 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fasttriage.domain.escalation import IntakePageResult
+
 
 class FastTriageError(Exception):
     """Base of every error FastTriage raises on purpose."""
@@ -50,12 +55,14 @@ class JobNotStored(FastTriageError):
     """Neither the broker nor the spool confirmed the job: nothing durable holds the message.
 
     `reply` is what the patient must still be told when the screen found an emergency or urgent
-    instruction (that instruction and a request to send the message again); None otherwise.
+    instruction (that instruction and a request to send the message again); None otherwise. `page` is what
+    became of the degraded-intake page to on-call (domain.escalation.page_intake), when one was due.
     """
 
-    def __init__(self, detail: str, *, reply: str | None) -> None:
+    def __init__(self, detail: str, *, reply: str | None, page: IntakePageResult | None = None) -> None:
         super().__init__(detail)
         self.reply = reply
+        self.page = page
 
 
 # --- worker ------------------------------------------------------------------------------------------------

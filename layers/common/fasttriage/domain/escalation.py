@@ -13,6 +13,11 @@ are passed in. Three duties:
    console link).
 3. **Sweep.** A case still `new` after its level's acknowledgement minutes is paged again, every N minutes up
    to a limit, then the escalation contact is paged. Acknowledging (status -> in_review) stops it.
+4. **Degraded-intake page.** Duties 2 and 3 need the worker and MongoDB. When the screen rated a message
+   emergency/urgent and the job did not reach the broker (the webhook spooled it, or nothing stored it), or its
+   first run failed because storage was down, on-call is paged at once with an `IntakePage`: no case exists
+   yet, so it carries a short reference to the job instead of a case link. The case's own page follows when
+   the system recovers: an outage can mean two pages for one emergency, never none.
 
 Exactly once per case and level: each send is claimed in its log before it is made (a key per case, level and
 round), as domain.followup does. A send that certainly failed releases its claim and raises (the job or the
@@ -23,6 +28,7 @@ was released, i.e. when SNS certainly refused it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,7 +37,13 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel
 
 from fasttriage.domain import patient_messages
-from fasttriage.domain.errors import MessageRejected, MessengerUnavailable, PagerUnavailable
+from fasttriage.domain.errors import (
+    MessageRejected,
+    MessengerUnavailable,
+    PagerUnavailable,
+    ReportStoreError,
+    RepositoryError,
+)
 from fasttriage.domain.followup import ClaimLog, Messenger, OutboundRecord
 from fasttriage.domain.models import JobKind, Language, TriageJob, TriageSummary
 from fasttriage.domain.urgency import Urgency
@@ -147,8 +159,9 @@ class Page:
 
 
 class Pager(Protocol):
-    def publish(self, page: Page, *, now: datetime) -> str:
-        """Publishes the page to its target; returns the provider's id. Raises PagerUnavailable."""
+    def publish(self, page: Page | IntakePage, *, now: datetime) -> str:
+        """Publishes the page (a case's, or a degraded-intake page) to its target; returns the provider's id.
+        Raises PagerUnavailable."""
         ...
 
 
@@ -512,6 +525,137 @@ def sweep(
         except PagerUnavailable:
             result.failed += 1
     return result
+
+
+# --- 4. the degraded-intake page ----------------------------------------------------------------------------
+
+IntakeReason = Literal["broker_unavailable", "not_stored", "database_unavailable"]
+_INTAKE_REASON_TEXT: dict[str, str] = {
+    "broker_unavailable": "message queue unavailable, message held in the spool",
+    "not_stored": "message queue and spool unavailable, message NOT stored (patient asked to resend)",
+    "database_unavailable": "database unavailable, case not saved yet",
+}
+# Storage errors of a job's run that keep its case from being saved (so from the case's page): MongoDB, S3.
+STORAGE_ERRORS: tuple[type[Exception], ...] = (RepositoryError, ReportStoreError)
+
+
+def job_reference(job_id: str) -> str:
+    """A short reference to a job for pages and logs: the first 12 hex of SHA-256 over the job id (the
+    MessageSid). Not the SID itself: with Twilio's credentials a SID fetches the message text. An unkeyed hash
+    is enough: a SID carries 128 random bits, so the reference cannot be turned back into it."""
+    return hashlib.sha256(job_id.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class IntakePage:
+    """A page sent before any case exists (the system is degraded). No patient data: never a text, a number,
+    a name or the MessageSid; the reference finds the job in the logs (`job_ref`)."""
+
+    reference: str
+    urgency: Urgency
+    reason: IntakeReason
+    red_flags: tuple[str, ...]
+    language: Language
+    received_at: datetime
+    target: Target = "oncall"
+    link: None = None  # no case to open yet
+
+    def subject(self) -> str:
+        """E-mail subject: ASCII, under 100 characters (SNS's limit)."""
+        return f"FastTriage {self.urgency.value.upper()} message {self.reference}: system degraded"
+
+    def text(self, now: datetime) -> str:
+        flags = ", ".join(self.red_flags) if self.red_flags else "none"
+        stamp = _aware(self.received_at).astimezone(UTC).strftime("%H:%M:%S UTC")
+        told = "emergency" if self.urgency is Urgency.EMERGENCY else "urgent-care"
+        return "\n".join(
+            [
+                f"FastTriage {self.urgency.value.upper()} - {_INTAKE_REASON_TEXT[self.reason]}.",
+                f"Ref {self.reference}. Red flags: {flags}. Language: {self.language.value}. "
+                f"Received {stamp}.",
+                f"The message system is degraded. The patient was sent the {told} instruction. "
+                + (
+                    "The patient was asked to send the message again."
+                    if self.reason == "not_stored"
+                    else "The case will appear in the console when the system recovers."
+                ),
+            ]
+        )
+
+    def document(self, now: datetime) -> dict[str, Any]:
+        return {
+            "job_ref": self.reference,
+            "urgency": self.urgency.value,
+            "reason": self.reason,
+            "target": self.target,
+            "red_flags": list(self.red_flags),
+            "language": self.language.value,
+            "received_at": _aware(self.received_at).astimezone(UTC).isoformat(),
+            "link": None,
+        }
+
+
+def intake_reason(stored_in: str | None, *, broker: str) -> IntakeReason | None:
+    """Why the webhook pages for a message it stored in `stored_in` (None: nowhere), or None when the job
+    reached `broker` and the worker will page as usual."""
+    if stored_in == broker:
+        return None
+    return "not_stored" if stored_in is None else "broker_unavailable"
+
+
+def first_failure_reason(error: Exception, *, attempt: int, redelivered: bool) -> IntakeReason | None:
+    """The worker pages for a job whose FIRST delivery failed on storage (MongoDB, S3): the case cannot be
+    saved, so nor paged, until storage is back. Later attempts and broker redeliveries do not page again."""
+    if attempt != 1 or redelivered or not isinstance(error, STORAGE_ERRORS):
+        return None
+    return "database_unavailable"
+
+
+def intake_page(job: TriageJob, reason: IntakeReason) -> IntakePage | None:
+    """The degraded-intake page for a message the screen rated emergency or urgent; None for anything else
+    (a routine message, a command)."""
+    level = escalation_level(job.assessment.urgency_floor)
+    if level is None or job.kind is not JobKind.MESSAGE:
+        return None
+    return IntakePage(
+        reference=job_reference(job.job_id),
+        urgency=level,
+        reason=reason,
+        red_flags=tuple(flag.code for flag in job.assessment.red_flags),
+        language=job.assessment.language,
+        received_at=job.received_at,
+    )
+
+
+IntakePageStatus = Literal["paged", "failed", "skipped"]
+NO_PAGER = "no pager"
+
+
+@dataclass(frozen=True)
+class IntakePageResult:
+    status: IntakePageStatus
+    page: IntakePage | None = None
+    error: str | None = None  # the PagerUnavailable's text (no patient data)
+    job_id: str | None = None  # for the log line that ties the page's reference to the job
+
+
+def page_intake(
+    job: TriageJob, reason: IntakeReason | None, pager: Pager | None, now: Callable[[], datetime]
+) -> IntakePageResult:
+    """Publishes the degraded-intake page when one is due. Never raises for SNS: a refused or timed-out
+    publish is reported as `failed` (the caller counts it), so the patient's reply or the job's retry goes
+    on unchanged. No page log: the webhook has no store it can trust here, and the worker keys "once" on the
+    delivery's attempt number."""
+    page = intake_page(job, reason) if reason is not None else None
+    if page is None:
+        return IntakePageResult("skipped")
+    if pager is None:
+        return IntakePageResult("skipped", page, NO_PAGER, job.job_id)
+    try:
+        pager.publish(page, now=now())
+    except PagerUnavailable as exc:
+        return IntakePageResult("failed", page, str(exc), job.job_id)
+    return IntakePageResult("paged", page, job_id=job.job_id)
 
 
 # --- history: the conversation, the API, the console and the PDF -------------------------------------------

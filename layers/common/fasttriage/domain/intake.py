@@ -1,6 +1,7 @@
 """The webhook's core: turn verified Twilio form fields into a screened, durably stored job and a reply.
 
-Pure: the publisher, the spool, the patient registry, the clock and the pseudonym key are passed in.
+Pure: the publisher, the spool, the patient registry, the on-call pager, the clock and the pseudonym key are
+passed in.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from fasttriage.domain import patient_messages, redflags
+from fasttriage.domain import escalation, patient_messages, redflags
 from fasttriage.domain.errors import InvalidMessage, JobNotStored, PublishError, RepositoryError, SpoolError
 from fasttriage.domain.models import (
     ACCOUNT_SID_PATTERN,
@@ -53,6 +54,7 @@ class IntakeResult:
     first_contact: bool = False
     stored_in: str | None = None  # BROKER or SPOOL when there is a job
     registry_degraded: bool = False  # the patient registry failed: the notice may repeat
+    page: escalation.IntakePageResult | None = None  # the degraded-intake page (job not on the broker)
 
 
 def patient_key(sender: str, key: bytes) -> str:
@@ -236,15 +238,34 @@ def store_job(job: TriageJob, publisher: JobPublisher, spool: Spool | None) -> s
     return BROKER
 
 
-def _stored(job: TriageJob, publisher: JobPublisher, spool: Spool | None, instruction: str | None) -> str:
+@dataclass(frozen=True)
+class _Paging:
+    """The on-call pager (None: pages off) and the clock, for the degraded-intake page."""
+
+    pager: escalation.Pager | None
+    now: Callable[[], datetime]
+
+    def after_store(self, job: TriageJob, stored_in: str | None) -> escalation.IntakePageResult:
+        """Pages on-call when an emergency/urgent job did not reach the broker (domain.escalation, duty 4)."""
+        reason = escalation.intake_reason(stored_in, broker=BROKER)
+        return escalation.page_intake(job, reason, self.pager, self.now)
+
+
+def _stored(
+    job: TriageJob, publisher: JobPublisher, spool: Spool | None, instruction: str | None, paging: _Paging
+) -> tuple[str, escalation.IntakePageResult]:
+    """Where the job is held and what became of the degraded-intake page, which is sent only after the job
+    was stored or refused by both stores."""
     try:
-        return store_job(job, publisher, spool)
+        where = store_job(job, publisher, spool)
     except (PublishError, SpoolError) as exc:
         reply = None
         if instruction is not None:  # never withheld: the instruction, and a request to send again
             language = job.assessment.language
             reply = f"{instruction}\n\n{patient_messages.text_for(patient_messages.NOT_RECORDED, language)}"
-        raise JobNotStored(f"{type(exc).__name__}: {exc}", reply=reply) from exc
+        page = paging.after_store(job, None)
+        raise JobNotStored(f"{type(exc).__name__}: {exc}", reply=reply, page=page) from exc
+    return where, paging.after_store(job, where)
 
 
 def _command_job(
@@ -271,6 +292,7 @@ def accept(
     patients: PatientRegistry,
     now: Callable[[], datetime],
     spool: Spool | None = None,
+    pager: escalation.Pager | None = None,
 ) -> IntakeResult:
     """Validates, screens for red flags, stores the job durably and returns the reply for the patient.
 
@@ -279,9 +301,14 @@ def accept(
     whether a message is accepted: when it fails, the privacy notice is sent again and "new" / "delete my
     data" travel as jobs for the worker to apply. First contact is registered only after the job is stored.
 
+    When the screen rated the message emergency or urgent and the job did not reach the broker (spooled, or
+    stored nowhere), on-call is paged through `pager` right after the store (domain.escalation.page_intake):
+    the worker, which pages for cases, may not run it for a while. A failed page never changes the reply.
+
     Raises InvalidMessage for a payload we refuse (nothing is stored) and JobNotStored when neither the
-    broker nor the spool confirmed (it carries the reply the patient should still get).
+    broker nor the spool confirmed (it carries the reply the patient should still get, and the page's fate).
     """
+    paging = _Paging(pager, now)
     message = parse_message(form, whatsapp_only=whatsapp_only)
     if not hmac.compare_digest(message.account_sid, account_sid):
         raise InvalidMessage("AccountSid", "does not match this clinic's Twilio account")
@@ -296,13 +323,13 @@ def accept(
             return IntakeResult(job=None, reply=reply, case_number=patients.start_new_case(key, received_at))
         except RepositoryError:
             job = _command_job(message, JobKind.NEW_CASE, received_at, key, assessment)
-            where = _stored(job, publisher, spool, None)
+            where, _ = _stored(job, publisher, spool, None, paging)
             return IntakeResult(job=job, reply=reply, stored_in=where, registry_degraded=True)
 
     if not assessment.red_flags and patient_messages.is_erasure_command(message.body):
         reply = patient_messages.text_for(patient_messages.ERASURE_CONFIRMED, language)
         job = _command_job(message, JobKind.ERASE, received_at, key, assessment)
-        where = _stored(job, publisher, spool, None)
+        where, _ = _stored(job, publisher, spool, None, paging)
         try:
             patients.request_erasure(key, received_at)  # the worker records it too (idempotent)
             degraded = False
@@ -330,7 +357,7 @@ def accept(
         case_number=case_number,
         assessment=assessment,
     )
-    where = _stored(job, publisher, spool, instruction)
+    where, page = _stored(job, publisher, spool, instruction, paging)
     if first_contact:
         try:
             patients.register(key, received_at)  # only now that the job is stored
@@ -345,4 +372,5 @@ def accept(
         first_contact=first_contact,
         stored_in=where,
         registry_degraded=degraded,
+        page=page,
     )
