@@ -35,7 +35,21 @@ def test_the_webhook_may_only_send_to_the_spool(resources):
         (["sqs:SendMessage"], {"Fn::GetAtt": ["SpoolQueue", "Arn"]})
     ]
     kms = {a for s in statements(webhook) for a in _actions(s) if a.startswith("kms:")}
-    assert kms == {"kms:Decrypt", "kms:GenerateDataKey"}
+    # GenerateDataKey for the spool (SQS); GenerateDataKey* for the degraded-intake page (SNS)
+    assert kms == {"kms:Decrypt", "kms:GenerateDataKey", "kms:GenerateDataKey*"}
+
+
+def test_the_webhook_may_page_only_the_on_call_topic_and_use_its_key(resources):
+    """The degraded-intake page: PAGE_TOPIC_ARN and sns:Publish on the pager topic, nothing else of SNS; the
+    topic is encrypted with the data key, on which the webhook may generate data keys and decrypt."""
+    webhook = props(resources, "WebhookFunction")
+    assert webhook["Environment"]["Variables"]["PAGE_TOPIC_ARN"] == {"Ref": "PagerTopic"}
+    sns = [s for s in statements(webhook) if any(a.startswith("sns:") for a in _actions(s))]
+    assert [(_actions(s), s["Resource"]) for s in sns] == [(["sns:Publish"], {"Ref": "PagerTopic"})]
+    assert props(resources, "PagerTopic")["KmsMasterKeyId"] == {"Ref": "DataKey"}
+    (pages_key,) = [s for s in statements(webhook) if s["Sid"] == "EncryptPagesWithDataKey"]
+    assert sorted(_actions(pages_key)) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert pages_key["Resource"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
 
 
 def test_the_drainer_reads_the_spool_through_an_event_source_mapping_and_reports_item_failures(resources):
