@@ -1,6 +1,6 @@
 """The degraded-intake page (domain.escalation, duty 4): on-call hears of an emergency or urgent message when
 the job did not reach the broker (the webhook pages) or storage fails on its first attempt (the worker pages).
-Fakes only; the real SNS (moto), SQS and broker: tests/integration/test_intake_page.py."""
+Fakes only; the real SNS (moto), SQS and broker: tests/integration/test_intake_page_outages.py."""
 
 from __future__ import annotations
 
