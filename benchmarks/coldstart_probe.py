@@ -21,6 +21,7 @@ def main() -> None:
     module = load_function("webhook")
     imported = time.perf_counter()
     pymongo_at_import = "pymongo" in sys.modules
+    boto3_at_import = "boto3" in sys.modules  # SQS (spool) and SNS (intake page) clients: background only
 
     from benchmarks.common import webhook_fields
     from fasttriage.local.events import signed_webhook_event
@@ -45,6 +46,7 @@ def main() -> None:
                 "background_registry_ms": (registry_ready - answered) * 1000,
                 "registry_loaded": loaded,
                 "pymongo_at_import": pymongo_at_import,
+                "boto3_at_import": boto3_at_import,
             }
         )
     )

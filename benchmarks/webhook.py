@@ -281,6 +281,142 @@ def fallback(requests: int = 300, *, warmup: int = 30) -> dict[str, Any]:
     }
 
 
+INTAKE_EMERGENCIES = (
+    "I have crushing chest pain going into my left arm",
+    "my baby is 2 months old and has a fever of 39",
+    "I cut my hand and it will not stop bleeding",
+)
+
+
+class _SilentServer:
+    """Accepts TCP connections and never answers: an SNS endpoint that hangs."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(64)
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._held: list[Any] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                self._held.append(self._server.accept()[0])
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._server.close()
+        for held in self._held:
+            held.close()
+
+
+class _CountingPager:
+    def __init__(self, pager: Any) -> None:
+        self._pager = pager
+        self.published = 0
+
+    def publish(self, page: Any, *, now: Any) -> str:
+        answer = str(self._pager.publish(page, now=now))
+        self.published += 1
+        return answer
+
+
+def intake_page(requests: int = 200, *, warmup: int = 20, hanging: int = 5) -> dict[str, Any]:
+    """The degraded-intake page's cost to the patient's reply: emergency messages with the broker refusing
+    connections (every job spooled to SQS), interleaved with the on-call page to SNS (moto's server, the
+    webhook's own client: one attempt, INTAKE_PAGE_TIMEOUT_S) and without it; beside a bare SNS publish
+    of a page (the floor). Then a few with SNS hanging (a socket that never answers): the timeout's cost."""
+    import mongomock
+
+    from benchmarks.common import moto_s3
+    from fasttriage.adapters.mongo import MongoPatients
+    from fasttriage.adapters.pager import LazySnsPager, SnsPager, sns_client
+    from fasttriage.adapters.rabbitmq import RabbitPublisher
+    from fasttriage.adapters.registry import GuardedPublisher
+    from fasttriage.adapters.spool import SqsSpool, sqs_client
+    from fasttriage.local.events import message_sid, signed_webhook_event, twilio_payload
+    from fasttriage.local.lambdas import FakeContext, load_function
+    from fasttriage.local.stack import free_port
+    from fasttriage.observability import metrics
+
+    run = uuid.uuid4().hex[:8]
+    total = warmup + requests
+
+    def event(i: int) -> dict[str, Any]:
+        text = INTAKE_EMERGENCIES[i % len(INTAKE_EMERGENCIES)]
+        fields = twilio_payload(
+            sid=message_sid(f"page{run}:{i}"), sender=f"whatsapp:+1556{i % 50:07d}", body=text
+        )
+        return signed_webhook_event(fields)
+
+    with bench_queue() as queue, moto_s3() as endpoint:
+        configure_environment(queue)
+        module = load_function("webhook", fresh=True)
+        timeout_s = module.settings.intake_page_timeout_s
+        module.deps.patients = MongoPatients(mongomock.MongoClient()["intake_page"])
+        sqs = sqs_client(endpoint, "us-east-1")
+        module.deps.spool = SqsSpool(lambda: sqs, sqs.create_queue(QueueName=f"spool-{run}")["QueueUrl"])
+        refused = f"amqp://guest:guest@127.0.0.1:{free_port()}/%2F"
+        module.deps.publisher = GuardedPublisher(RabbitPublisher(lambda: refused, queue), cooldown_s=3600)
+        sns = sns_client(endpoint, "us-east-1", timeout_s=timeout_s, total_attempts=1)
+        topic = sns.create_topic(Name=f"pages-{run}")["TopicArn"]
+        pager = _CountingPager(SnsPager(topic, client=sns))
+        context = FakeContext()
+        with_page: list[float] = []
+        without_page: list[float] = []
+        bare: list[float] = []
+        for i in range(2 * total):
+            module.deps.pager = pager if i % 2 == 0 else None
+            request = event(i)
+            t0 = time.perf_counter()
+            answer = module.handler(request, context)
+            elapsed = time.perf_counter() - t0
+            metrics.clear_metrics()
+            if answer["statusCode"] != 200 or "emergency" not in answer["body"]:
+                raise RuntimeError("an emergency was not answered 200 with its instruction")
+            if i < 2 * warmup:
+                continue
+            if i % 2 == 0:
+                with_page.append(elapsed)
+                t1 = time.perf_counter()
+                sns.publish(TopicArn=topic, Subject="FastTriage benchmark page", Message="x" * 300)
+                bare.append(time.perf_counter() - t1)
+            else:
+                without_page.append(elapsed)
+        silent = _SilentServer()
+        try:
+            module.deps.pager = LazySnsPager(
+                topic, lambda: sns_client(silent.url, "us-east-1", timeout_s=timeout_s, total_attempts=1)
+            )
+            hung: list[float] = []
+            for i in range(hanging):
+                request = event(2 * total + i)
+                t0 = time.perf_counter()
+                answer = module.handler(request, context)
+                hung.append(time.perf_counter() - t0)
+                metrics.clear_metrics()
+                if answer["statusCode"] != 200:
+                    raise RuntimeError("SNS hanging changed the answer")
+        finally:
+            silent.close()
+        module.deps.publisher.close()
+    return {
+        "with_page": with_page,
+        "without_page": without_page,
+        "bare_publish": bare,
+        "hanging": hung,
+        "timeout_s": timeout_s,
+        "requests": requests,
+        "published": pager.published,
+        "expected": total,
+    }
+
+
 def boto_kms_key(endpoint: str) -> str:
     import boto3
 
@@ -316,6 +452,7 @@ def cold(repeats: int = 5) -> dict[str, Any]:
         # load after the answer builds their clients, which connect lazily).
         env["MONGO_URI"] = "mongodb://127.0.0.1:9/fasttriage"
         env["SPOOL_QUEUE_URL"] = "http://127.0.0.1:9/000000000000/spool"
+        env["PAGE_TOPIC_ARN"] = "arn:aws:sns:us-east-1:000000000000:fasttriage-bench-pages"  # the intake page
         for i in range(repeats):
             out = _run_python(["-m", "benchmarks.coldstart_probe", f"cold{uuid.uuid4().hex[:6]}{i}"], env)
             sample = json.loads(out.strip().splitlines()[-1])
@@ -409,11 +546,11 @@ def run(*, quick: bool = False) -> Section:
     if quick:
         w = warm(60, warmup=20, block=20, patients=10)
         c = cold(1)
-        f = fallback(20, warmup=5)
+        f = fallback(20, warmup=5) | {"intake_page": intake_page(10, warmup=3, hanging=1)}
     else:
         w = warm(1000)
         c = cold(5)
-        f = fallback(300)
+        f = fallback(300) | {"intake_page": intake_page(200)}
     return build_section(w, c, time.perf_counter() - started, f)
 
 
@@ -449,6 +586,44 @@ def _fallback_rows(f: dict[str, Any]) -> tuple[list[Row], list[str]]:
         "answers over local HTTP: these figures compare the code paths, not AWS's service latencies (see "
         "docs/decisions.md). A broker that goes silent instead of refusing costs one confirm timeout "
         "(PUBLISH_CONFIRM_TIMEOUT_S, 4 s) for the first request, then the cool-down applies.",
+    ]
+    if "intake_page" in f:
+        page_rows, page_notes = _intake_page_rows(f["intake_page"])
+        rows += page_rows
+        notes += page_notes
+    return rows, notes
+
+
+def _intake_page_rows(p: dict[str, Any]) -> tuple[list[Row], list[str]]:
+    paged, unpaged, bare, hung = (
+        ms(p["with_page"]),
+        ms(p["without_page"]),
+        ms(p["bare_publish"]),
+        ms(p["hanging"]),
+    )
+    p50, u50 = percentile(paged, 50), percentile(unpaged, 50)
+    if p["published"] != p["expected"]:
+        raise RuntimeError(f"{p['published']} intake pages published for {p['expected']} emergencies")
+    rows = [
+        Row(
+            "Emergency, broker down: handler p50 with the on-call page to SNS (moto)",
+            p50,
+            floor=u50,
+            comparison=f"{p50 - u50:+.2f} ms",
+        ),
+        Row("  same, p99", percentile(paged, 99), floor=percentile(unpaged, 99)),
+        Row("  bare SNS `publish` of a page p50 (moto)", percentile(bare, 50)),
+        Row(
+            f"  SNS hanging: handler max with INTAKE_PAGE_TIMEOUT_S={p['timeout_s']:g} s ({len(hung)} requests)",
+            max(hung),
+        ),
+    ]
+    notes = [
+        f"Intake page: {p['requests']} emergency messages with the broker refusing connections, each spooled, "
+        "alternately with the degraded-intake page to SNS (the webhook's client: one attempt, "
+        "INTAKE_PAGE_TIMEOUT_S) and without a pager (the floor); then SNS replaced by a socket that never "
+        "answers. moto over local HTTP: the difference is the code path plus one local HTTP round trip, not "
+        "AWS's SNS latency.",
     ]
     return rows, notes
 

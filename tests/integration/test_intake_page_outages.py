@@ -56,7 +56,7 @@ def test_broker_down_the_webhook_pages_once_per_emergency_and_never_for_routine_
 ):
     inbox, _ = inbox_and_pager(moto_endpoint)
     webhook.deps.pager = LazySnsPager(
-        inbox.topic_arn, lambda: sns_client(moto_endpoint, timeout_s=1.0, attempts=1)
+        inbox.topic_arn, lambda: sns_client(moto_endpoint, timeout_s=1.0, total_attempts=1)
     )
     proxy = FreezableProxy()
     webhook.deps.publisher = RabbitPublisher(proxy.url, queue_name, confirm_timeout_s=1.0)
@@ -135,7 +135,9 @@ def test_sns_hanging_costs_the_reply_one_timeout_and_changes_nothing_in_it(
         expected = webhook.handler(
             signed_webhook_event(form(EMERGENCY_TEXT, "whatsapp:+15550108881")), lambda_context
         )
-        webhook.deps.pager = LazySnsPager(topic, lambda: sns_client(silent.url, timeout_s=0.5, attempts=1))
+        webhook.deps.pager = LazySnsPager(
+            topic, lambda: sns_client(silent.url, timeout_s=0.5, total_attempts=1)
+        )
         _ = webhook.deps.pager.pager  # built (the background warm-up does this after the first answer)
         started = time.perf_counter()
         answer = webhook.handler(

@@ -269,7 +269,7 @@ def test_the_webhook_builds_its_pager_from_page_topic_arn_on_first_use(local_env
     deps = WebhookDependencies.from_settings(settings)
     assert isinstance(deps.pager, LazySnsPager) and built == []
     _ = deps.pager.pager
-    assert built == [((None,), {"timeout_s": 0.8, "attempts": 1})]
+    assert built == [((None,), {"timeout_s": 0.8, "total_attempts": 1})]
     assert settings.intake_page_timeout_s == 0.8
 
 

@@ -140,7 +140,9 @@ def _intake_pager(settings: WebhookSettings) -> Pager | None:
 
     return LazySnsPager(
         settings.page_topic_arn,
-        lambda: sns_client(settings.aws_endpoint_url, timeout_s=settings.intake_page_timeout_s, attempts=1),
+        lambda: sns_client(
+            settings.aws_endpoint_url, timeout_s=settings.intake_page_timeout_s, total_attempts=1
+        ),
     )
 
 

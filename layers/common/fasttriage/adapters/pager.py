@@ -30,18 +30,19 @@ def sns_client(
     region: str | None = None,
     *,
     timeout_s: float | None = None,
-    attempts: int = 3,
+    total_attempts: int | None = None,
 ) -> Any:
-    """The worker's and the sweep's client: connect 2 s, read 5 s, 3 attempts. `timeout_s` sets both
-    timeouts (the webhook: the patient's reply waits)."""
+    """The worker's and the sweep's client by default: connect 2 s, read 5 s, botocore's `max_attempts` 3
+    (3 retries after the first try). The webhook passes `timeout_s` (both timeouts) and `total_attempts`
+    (botocore's `total_max_attempts`, the first try included: 1 = no retry), because the patient's reply waits.
+    """
     import boto3
     from botocore.config import Config
 
-    config = Config(
-        connect_timeout=timeout_s or 2,
-        read_timeout=timeout_s or 5,
-        retries={"mode": "standard", "max_attempts": attempts},
-    )
+    retries: dict[str, Any] = {"mode": "standard", "max_attempts": 3}
+    if total_attempts is not None:
+        retries = {"mode": "standard", "total_max_attempts": total_attempts}
+    config = Config(connect_timeout=timeout_s or 2, read_timeout=timeout_s or 5, retries=retries)
     return boto3.client("sns", endpoint_url=endpoint_url, region_name=region, config=config)
 
 
