@@ -166,6 +166,9 @@ class Outcome:
     lost: int = 0
     duplicated: int = 0
     spooled_at_peak: int = 0
+    emergencies: int = 0  # messages the red-flag screen rated emergency or urgent
+    emergencies_paged: int = 0  # of those, on-call was paged for (at intake, or for their case)
+    paged_at_intake: int = 0  # of those, paged by the webhook's or the worker's degraded-intake page
     send_s: float = 0.0  # sending every message (Twilio's side)
     settle_s: float = 0.0  # until every message told "received" is stored
     wrong_examples: list[str] = field(default_factory=list)
@@ -296,9 +299,31 @@ def run_scenario(
             for doc in stack.db["summaries"].find({}, {"_id": 1})
         )
         outcome.duplicated = max(0, counted - per_case)
+        _count_pages(outcome, results, stack)
     finally:
         stack.stop()
     return outcome
+
+
+def _count_pages(outcome: Outcome, results: list[Sent], stack: Any) -> None:
+    """Emergency/urgent messages (by the screen) on-call heard of: a degraded-intake page with the message's
+    reference, or a page for the case the message was added to."""
+    from fasttriage.domain.escalation import job_reference
+
+    received = stack.escalation.notifier.received
+    refs = {page["job_ref"] for page in received if "job_ref" in page}
+    cases = {page["summary_id"] for page in received if "summary_id" in page}
+    case_of = {
+        d["_id"]: d.get("summary_id")
+        for d in stack.db["messages"].find({"_id": {"$in": [r.sid for r in results]}}, {"summary_id": 1})
+    }
+    for sent in results:
+        if not sent.has_instruction:
+            continue
+        outcome.emergencies += 1
+        at_intake = job_reference(sent.sid) in refs
+        outcome.paged_at_intake += at_intake
+        outcome.emergencies_paged += at_intake or case_of.get(sent.sid) in cases
 
 
 def _spooled(stack: Any) -> int:
@@ -369,7 +394,8 @@ def summary_line(outcomes: list[Outcome]) -> str:
     return (
         f"chaos: {len(outcomes)} scenarios, {sum(o.sent for o in outcomes)} messages, "
         f"lost {sum(o.lost for o in outcomes)}, duplicated {sum(o.duplicated for o in outcomes)}, "
-        f"wrong replies {sum(o.wrong for o in outcomes)}"
+        f"wrong replies {sum(o.wrong for o in outcomes)}, emergencies paged "
+        f"{sum(o.emergencies_paged for o in outcomes)}/{sum(o.emergencies for o in outcomes)}"
     )
 
 
@@ -388,13 +414,14 @@ def render(outcomes: list[Outcome], messages: int, seconds: float) -> str:
         "`#rc=3&rp=ct,rt,5xx` override (Twilio documents the count and the total time, not the gap); after that Twilio's fallback URL asks the patient to send again.",
         "",
         "| Scenario | What breaks | Sent | Right reply | Stored | Asked to resend | Lost | Duplicated "
-        "| Spooled at peak | Sent in | All stored after |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Spooled at peak | Emergencies paged (at intake) | Sent in | All stored after |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for o in outcomes:
         lines.append(
             f"| {o.name} | {o.description} | {o.sent} | {o.right} | {o.stored} | {o.resend} | {o.lost} | "
-            f"{o.duplicated} | {o.spooled_at_peak} | {o.send_s:.1f} s | {o.settle_s:.1f} s |"
+            f"{o.duplicated} | {o.spooled_at_peak} | {o.emergencies_paged}/{o.emergencies} "
+            f"({o.paged_at_intake}) | {o.send_s:.1f} s | {o.settle_s:.1f} s |"
         )
     lines += [
         "",
@@ -409,6 +436,10 @@ def render(outcomes: list[Outcome], messages: int, seconds: float) -> str:
         "nothing stored it and the patient was told so.",
         "- **Duplicated**: a message counted twice in a case (a job that reached the broker twice is "
         "deduplicated by the worker on MessageSid).",
+        "- **Emergencies paged**: messages the red-flag screen rated emergency or urgent for which on-call got "
+        "a page (local notifier): the case's page from the worker, or a degraded-intake page carrying the "
+        "message's reference; in brackets, those paged at intake (the webhook spooled the job or could not "
+        "store it). A message stored nowhere (asked to resend) can only be paged at intake.",
         "",
         summary_line(outcomes),
         "",

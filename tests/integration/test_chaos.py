@@ -1,6 +1,7 @@
 """Issue 12's property, proven on every `make test`: a small chaos run (30 messages per scenario) on a
-private RabbitMQ node loses nothing, duplicates nothing and answers every patient correctly while the broker
-is stopped and started, MongoDB fails and the spool fails. The shared broker is never touched."""
+private RabbitMQ node loses nothing, duplicates nothing, answers every patient correctly and pages on-call for
+every emergency/urgent message while the broker is stopped and started, MongoDB fails and the spool fails. The
+shared broker is never touched."""
 
 from __future__ import annotations
 
@@ -28,7 +29,15 @@ def test_a_small_chaos_run_loses_nothing_duplicates_nothing_and_answers_every_pa
         assert o.stored + o.resend == o.sent, o
     assert outcomes[0].spooled_at_peak > 0  # the broker outage really went through the spool
     assert outcomes[2].resend > 0  # and nothing could store during the spool scenario's outage
+    for o in outcomes:  # on-call heard of every emergency/urgent message, whatever was down
+        assert o.emergencies > 0 and o.emergencies_paged == o.emergencies, o
+    assert outcomes[0].paged_at_intake > 0  # the spooled ones by the webhook, before the broker was back
+    assert outcomes[2].paged_at_intake > 0  # the ones stored nowhere could be paged only at intake
     line = chaos.summary_line(outcomes)
-    assert line == "chaos: 3 scenarios, 90 messages, lost 0, duplicated 0, wrong replies 0"
+    emergencies = sum(o.emergencies for o in outcomes)
+    assert line == (
+        "chaos: 3 scenarios, 90 messages, lost 0, duplicated 0, wrong replies 0, "
+        f"emergencies paged {emergencies}/{emergencies}"
+    )
     assert shared_before.returncode == 0
     assert subprocess.run(["rabbitmqctl", "-q", "status"], capture_output=True).returncode == 0

@@ -150,6 +150,10 @@ def wire_local_escalation(
     stack.runner.ports = replace(
         ports, summarizer=summarizer, messenger=messenger, outbound=outbound, escalation=escalation
     )
+    # Degraded-intake pages (broker down at the webhook, MongoDB down at a job's first attempt) go to the same
+    # notifier, as in AWS they go to the same topic.
+    stack.runner.intake_pager = notifier
+    stack.webhook.deps.pager = notifier
     sweeper = None
     if sweep_interval_s:
         sweeper = LocalSweep(MongoOpenCases(stack.db), escalation, sweep_policy(settings), sweep_interval_s)
