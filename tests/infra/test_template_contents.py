@@ -1288,14 +1288,28 @@ def test_escalation_sweep_runs_every_minute_one_at_a_time_and_pages_both_topics(
     assert set(template["Outputs"]) >= {"PagerTopicArn", "EscalationTopicArn"}
 
 
-def test_failing_pages_raise_an_alarm_from_the_worker_or_the_sweep(resources):
+def test_failing_pages_raise_an_alarm_from_the_worker_the_sweep_or_the_webhook(resources):
     alarm = props(resources, "PagesFailedAlarm")
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
-    stats = [m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m]
-    assert {(m["Namespace"], m["MetricName"]) for m in stats} == {("FastTriage", "pages_failed")}
-    assert {m["Dimensions"][0]["Value"] for m in stats} == {"worker", "escalation"}
+    stats = {
+        m["Id"]: (
+            m["MetricStat"]["Metric"]["MetricName"],
+            m["MetricStat"]["Metric"]["Dimensions"][0]["Value"],
+        )
+        for m in alarm["Metrics"]
+        if "MetricStat" in m
+    }
+    assert stats == {
+        "worker": ("pages_failed", "worker"),
+        "sweep": ("pages_failed", "escalation"),
+        "intake": ("intake_pages_failed", "webhook"),  # the degraded-intake page (broker down)
+        "firstfailure": ("intake_pages_failed", "worker"),  # the worker's page when MongoDB is down
+    }
+    assert {m["MetricStat"]["Metric"]["Namespace"] for m in alarm["Metrics"] if "MetricStat" in m} == {
+        "FastTriage"
+    }
     (result,) = [m for m in alarm["Metrics"] if m.get("ReturnData")]
-    assert "worker" in result["Expression"] and "sweep" in result["Expression"]
+    assert all(f"FILL({name}, 0)" in result["Expression"] for name in stats)
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
 
 
