@@ -290,3 +290,20 @@ def test_the_local_notifier_shows_an_intake_page():
     [record] = notifier.received
     assert record["job_ref"] == page.reference and record["reason"] == "broker_unavailable"
     assert record["language"] == Language.EN.value
+
+
+def test_anything_unexpected_from_sns_is_a_failed_page_not_an_error_for_the_reply():
+    from fasttriage.adapters.pager import LazySnsPager
+
+    class OddClient:
+        def publish(self, **kwargs: Any) -> dict[str, Any]:
+            return {}  # no MessageId: a KeyError inside SnsPager
+
+    page = intake_page(job(EMERGENCY_TEXT), "broker_unavailable")
+    assert page is not None
+    with pytest.raises(PagerUnavailable, match="KeyError"):
+        LazySnsPager("arn:aws:sns:us-east-1:000000000000:pages", OddClient).publish(page, now=T0)
+    result = escalation.page_intake(
+        job(EMERGENCY_TEXT), "broker_unavailable", LazySnsPager("arn:x", OddClient), lambda: T0
+    )
+    assert result.status == "failed"

@@ -177,7 +177,13 @@ class JobRunner:
         reason = escalation.first_failure_reason(
             error, attempt=delivery.attempt, redelivered=delivery.redelivered
         )
-        record_intake_page(escalation.page_intake(job, reason, self.intake_pager, self.now), "storage down")
+        try:
+            result = escalation.page_intake(job, reason, self.intake_pager, self.now)
+        except Exception as exc:  # a page must never keep the job from being retried
+            logger.error("intake page raised", error=type(exc).__name__)
+            metrics.add_metric(name="intake_pages_failed", unit="Count", value=1)
+            return
+        record_intake_page(result, "storage down")
 
 
 def build_summarizer(settings: WatsonxSettings) -> Summarizer:

@@ -121,4 +121,11 @@ class LazySnsPager:
             return
 
     def publish(self, page: Page | IntakePage, *, now: datetime) -> str:
-        return self.pager.publish(page, now=now)
+        """SnsPager.publish; anything unexpected is a failed page too (PagerUnavailable), because the
+        patient's reply waits on this call and must never depend on it."""
+        try:
+            return self.pager.publish(page, now=now)
+        except PagerUnavailable:
+            raise
+        except Exception as exc:
+            raise PagerUnavailable(f"SNS page failed: {type(exc).__name__}") from exc
