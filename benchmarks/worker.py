@@ -227,10 +227,10 @@ class Artefacts:
 
 def artefacts(jobs: Sequence[Any]) -> Artefacts:
     """The same report contexts the worker builds for these jobs (each a new case of one message)."""
+    from fasttriage.domain.masking import mask_name, mask_phone
     from fasttriage.domain.models import Conversation, ConversationMessage
     from fasttriage.domain.processing import conversation_assessment, new_case_id
     from fasttriage.domain.report import ReportContext
-    from fasttriage.domain.masking import mask_name, mask_phone
 
     summarizer = no_llm_summarizer()
     contexts, raws = [], []

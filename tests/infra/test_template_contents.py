@@ -627,13 +627,15 @@ def waf_matches(statement: dict, path: str) -> bool:
         return all(waf_matches(s, path) for s in statement["AndStatement"]["Statements"])
     match = statement["ByteMatchStatement"]
     assert match["FieldToMatch"] == {"UriPath": {}}
-    test = {
-        "ENDS_WITH": path.endswith,
-        "STARTS_WITH": path.startswith,
-        "EXACTLY": path.__eq__,
-        "CONTAINS": path.__contains__,
-    }[match["PositionalConstraint"]]
-    return bool(test(match["SearchString"]))
+    text, where = str(match["SearchString"]), match["PositionalConstraint"]
+    if where == "ENDS_WITH":
+        return path.endswith(text)
+    if where == "STARTS_WITH":
+        return path.startswith(text)
+    if where == "EXACTLY":
+        return path == text
+    assert where == "CONTAINS", where
+    return text in path
 
 
 def test_custom_domain_is_optional_with_certificate_and_dns_alias(resources, template):
