@@ -187,7 +187,7 @@ def run_demo(events_dir: Path, out_dir: Path, timeout_s: float = 120.0, port: in
                 )
             )
         rows.sort(key=lambda r: ["emergency", "urgent", "soon", "routine", "self_care"].index(r[1]))
-        header = ("patient", "urgency", "summary id", "PDF")
+        header = ("patient", "urgency", "case id", "PDF")
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
         print()
         for row in [header, *rows]:

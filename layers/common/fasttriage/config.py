@@ -266,7 +266,6 @@ class WatsonxSettings(SettingsGroup):
     watsonx_api_key: str | None = None
     watsonx_project_id: str | None = None
     watsonx_url: str | None = None
-    watsonx_secret_arn: str | None = None
     watsonx_model_id: str = "ibm/granite-3-8b-instruct"
 
 
