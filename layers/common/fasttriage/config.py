@@ -189,7 +189,9 @@ class SpoolSettings(AwsSettings):
     """The SQS queue holding jobs the broker did not confirm (issue 12); unset: no fallback."""
 
     spool_queue_url: str | None = None
-    spool_timeout_s: float = Field(default=2.0, gt=0, le=10)
+    spool_timeout_s: float = Field(
+        default=1.0, gt=0, le=3, description="SQS connect and read timeout of each of the spool's two tries."
+    )
 
 
 class TwilioSettings(SecretsCacheSettings):

@@ -26,8 +26,16 @@ def _sdk_errors() -> tuple[type[Exception], ...]:
     return (BotoCoreError, ClientError)
 
 
-def sqs_client(endpoint_url: str | None = None, region: str | None = None, *, timeout_s: float = 2.0) -> Any:
-    """An SQS client with short timeouts: the spool is on the patient's critical path when it is used."""
+def sqs_client(
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    *,
+    timeout_s: float = 1.0,
+    total_attempts: int = 2,
+) -> Any:
+    """An SQS client with short timeouts and at most `total_attempts` tries (botocore's `total_max_attempts`,
+    the first try included): the spool is on the patient's critical path when it is used, and the whole
+    answer must fit the webhook's time budget (tests/infra/test_webhook_time_budget.py)."""
     import boto3
     from botocore.config import Config
 
@@ -38,7 +46,7 @@ def sqs_client(endpoint_url: str | None = None, region: str | None = None, *, ti
         config=Config(
             connect_timeout=timeout_s,
             read_timeout=timeout_s,
-            retries={"max_attempts": 2, "mode": "standard"},
+            retries={"total_max_attempts": total_attempts, "mode": "standard"},
         ),
     )
 
