@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fasttriage.adapters.twilio_webhook import signed_urls, twiml_message, verified_form
 from fasttriage.config import WebhookSettings
-from fasttriage.domain import intake, replies
+from fasttriage.domain import intake
 from fasttriage.domain.errors import (
     InvalidMessage,
     JobNotStored,
@@ -96,6 +96,8 @@ def twilio_status() -> Response:
         verifier=deps.verifier,
         max_bytes=settings.max_body_bytes,
     )
+    from fasttriage.domain import replies  # the doctors' replies: off the patient's cold start
+
     update = replies.parse_status(form, account_sid=deps.twilio().account_sid)
     applied = deps.deliveries.record_delivery(update, datetime.now(UTC))
     logger.info("delivery status", status=update.status, error_code=update.error_code, applied=applied)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from fasttriage.adapters.rabbitmq import RabbitPublisher
 from fasttriage.adapters.registry import GuardedPublisher, GuardedRegistry
@@ -24,25 +24,15 @@ from fasttriage.config import (
     TwilioSettings,
     WebhookSettings,
 )
-from fasttriage.domain.cases import AuditLog, CaseStore, ReportLinks
 from fasttriage.domain.escalation import Pager
 from fasttriage.domain.intake import JobPublisher, PatientRegistry, Spool
 
 if TYPE_CHECKING:  # typing only: the handlers import these lazily, off the cold start
     from pymongo.database import Database
 
+    from fasttriage.domain.cases import DoctorsCases, DoctorsReports
     from fasttriage.domain.escalation import EscalationPorts, SweepPolicy, UnacknowledgedCases
     from fasttriage.domain.replies import ReplyLog, ReplySender
-
-
-class DoctorsCases(CaseStore, AuditLog, Protocol):
-    """What the doctors' API needs of the case store: read, list, change status, audit."""
-
-
-class DoctorsReports(ReportLinks, Protocol):
-    """Report links, and the store's origin for the photo thumbnails' presigned URLs."""
-
-    def origin(self) -> str: ...
 
 
 def lazy[T](factory: Callable[[], T]) -> T:

@@ -279,6 +279,16 @@ class ReportLinks(Protocol):
     ) -> str: ...
 
 
+class DoctorsCases(CaseStore, AuditLog, Protocol):
+    """What the doctors' API needs of the case store: read, list, change status, audit."""
+
+
+class DoctorsReports(ReportLinks, Protocol):
+    """Report links, and the store's origin for the photo thumbnails' presigned URLs."""
+
+    def origin(self) -> str: ...
+
+
 class ReportLink(BaseModel):
     model_config = WIRE_NAMES
 
