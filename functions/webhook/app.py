@@ -9,6 +9,7 @@ Serves API Gateway REST (v1) and HTTP API (v2) events with the same routes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.router import Router
@@ -25,10 +26,12 @@ from fasttriage.domain.errors import (
     SignatureRejected,
     UnsupportedMediaType,
 )
-from fasttriage.domain.escalation import IntakePageResult
 from fasttriage.http import error_response, map_errors
 from fasttriage.observability import logger, metrics, record_intake_page, tracer, without_phi_in_errors
 from fasttriage.wiring import WebhookDependencies
+
+if TYPE_CHECKING:  # domain.escalation loads only when a degraded-intake page is due
+    from fasttriage.domain.escalation import IntakePageResult
 
 settings = WebhookSettings.from_env()
 deps = WebhookDependencies.from_settings(settings)

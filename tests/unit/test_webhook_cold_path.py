@@ -11,7 +11,13 @@ import sys
 
 from conftest import LOCAL_ENV
 
-NOT_AT_COLD_START = ("pymongo", "boto3", "fasttriage.domain.cases", "fasttriage.domain.replies")
+NOT_AT_COLD_START = (
+    "pymongo",
+    "boto3",
+    "fasttriage.domain.cases",
+    "fasttriage.domain.replies",
+    "fasttriage.domain.escalation",
+)
 
 
 def test_a_cold_start_loads_neither_the_database_driver_nor_aws_sdks_nor_the_doctors_side():

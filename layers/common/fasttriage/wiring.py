@@ -24,14 +24,13 @@ from fasttriage.config import (
     TwilioSettings,
     WebhookSettings,
 )
-from fasttriage.domain.escalation import Pager
 from fasttriage.domain.intake import JobPublisher, PatientRegistry, Spool
 
 if TYPE_CHECKING:  # typing only: the handlers import these lazily, off the cold start
     from pymongo.database import Database
 
     from fasttriage.domain.cases import DoctorsCases, DoctorsReports
-    from fasttriage.domain.escalation import EscalationPorts, SweepPolicy, UnacknowledgedCases
+    from fasttriage.domain.escalation import EscalationPorts, Pager, SweepPolicy, UnacknowledgedCases
     from fasttriage.domain.replies import ReplyLog, ReplySender
 
 

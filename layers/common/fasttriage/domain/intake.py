@@ -11,7 +11,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar, Protocol
+from typing import TYPE_CHECKING, Annotated, ClassVar, Protocol
 
 from pydantic import (
     AfterValidator,
@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from fasttriage.domain import escalation, patient_messages, redflags
+from fasttriage.domain import patient_messages, redflags
 from fasttriage.domain.errors import InvalidMessage, JobNotStored, PublishError, RepositoryError, SpoolError
 from fasttriage.domain.models import (
     ACCOUNT_SID_PATTERN,
@@ -38,6 +38,9 @@ from fasttriage.domain.models import (
     TriageJob,
 )
 from fasttriage.domain.twilio_form import Form, invalid_message, matches, one_value, refusal
+
+if TYPE_CHECKING:  # loaded only when a page is due: off the cold start and the broker path
+    from fasttriage.domain import escalation
 
 MAX_MEDIA = 10
 
@@ -245,15 +248,20 @@ class _Paging:
     pager: escalation.Pager | None
     now: Callable[[], datetime]
 
-    def after_store(self, job: TriageJob, stored_in: str | None) -> escalation.IntakePageResult:
-        """Pages on-call when an emergency/urgent job did not reach the broker (domain.escalation, duty 4)."""
+    def after_store(self, job: TriageJob, stored_in: str | None) -> escalation.IntakePageResult | None:
+        """Pages on-call when an emergency/urgent job did not reach the broker (domain.escalation, duty 4);
+        None when it did (the worker pages as usual)."""
+        if stored_in == BROKER:
+            return None
+        from fasttriage.domain import escalation
+
         reason = escalation.intake_reason(stored_in, broker=BROKER)
         return escalation.page_intake(job, reason, self.pager, self.now)
 
 
 def _stored(
     job: TriageJob, publisher: JobPublisher, spool: Spool | None, instruction: str | None, paging: _Paging
-) -> tuple[str, escalation.IntakePageResult]:
+) -> tuple[str, escalation.IntakePageResult | None]:
     """Where the job is held and what became of the degraded-intake page, which is sent only after the job
     was stored or refused by both stores."""
     try:
