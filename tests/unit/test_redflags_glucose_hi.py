@@ -51,6 +51,7 @@ NOT_A_READING = [
     "hola doctor, la glucosa bien, 110 en ayunas",
     "oi doutora, a glicose deu 98 hoje de manhã",
     "my sugar meter is hi-tech, it talks to my phone",
+    "the meter says hi to you when you switch it on lol",
 ]
 
 
@@ -78,7 +79,7 @@ def test_a_meter_reading_hi_with_dka_features_is_an_emergency(text: str) -> None
 @pytest.mark.parametrize("text", NOT_A_READING)
 def test_hi_as_a_greeting_or_a_high_five_is_not_a_reading(text: str) -> None:
     assert "glucose_meter_hi" not in _codes(text)
-    assert _floor(text) is not Urgency.EMERGENCY
+    assert _floor(text) is None
 
 
 def test_a_meters_hi_is_not_read_as_a_head_injury() -> None:
