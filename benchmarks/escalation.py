@@ -28,9 +28,7 @@ from benchmarks.common import (
 )
 
 GOAL_S = 2.0
-TEXT = (
-    "My pump stopped working last night, the meter just says HI and I have been sick all morning (bench {i})"
-)
+TEXT = "My daughter's trach tube came out and we cannot get the spare one in (bench {i})"
 
 
 def _timed_runner(stack: Any, durations: list[float]) -> None:

@@ -238,7 +238,7 @@ def test_a_new_emergency_stays_in_a_banner_until_acknowledged_and_its_case_shows
 
     # A new emergency the screen misses (the local stub rates it): it appears without anyone clicking Refresh.
     rows_before = len(driver.find_elements(By.CSS_SELECTOR, "#queue button.row"))
-    text = "My pump stopped working last night, the meter just says HI and I have been sick all morning"
+    text = "My daughter's trach tube came out and we cannot get the spare one in"
     sid = message_sid("browser:new-emergency")
     answer = post_signed(
         stack.gateway.url, twilio_payload(sid=sid, sender="whatsapp:+15550100999", body=text)

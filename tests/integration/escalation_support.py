@@ -28,13 +28,8 @@ ACCOUNT_SID = "AC" + "7" * 32
 CONSOLE = "https://console.example.org/Prod/console"
 # The screen does not flag these; the local stub (in the LLM's place) rates them urgent / emergency.
 URGENT_TEXT = "My readings have been running high all day and I feel off"
-EMERGENCY_TEXT = (
-    "My pump stopped working last night, the meter just says HI, I have been sick all morning and my "
-    "breath smells like nail polish remover"
-)
-LATER_EMERGENCY_TEXT = (
-    "Now my pump has stopped working, the meter just says HI and I have been sick all morning"
-)
+EMERGENCY_TEXT = "My son's trach tube came out an hour ago and we cannot get the spare one back in"
+LATER_EMERGENCY_TEXT = "Now his trach tube has come out again and the spare will not go in"
 
 
 def sns_client(endpoint: str) -> Any:

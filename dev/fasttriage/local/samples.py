@@ -35,12 +35,11 @@ SAMPLE_CONVERSATIONS: list[dict] = [
     {
         # Not flagged by the red-flag screen; the local summarizer stub (local/summarizer_stub.py, in the LLM's
         # place) rates it an emergency: the worker tells the patient and pages on-call (domain.escalation).
-        "name": "diabetic_emergency_en",
+        "name": "tracheostomy_emergency_en",
         "sender": "whatsapp:+15550100105",
         "profile": "Alex Kim",
         "messages": [
-            "My pump stopped working last night, the meter just says HI, I have been sick all morning and my "
-            "breath smells like nail polish remover",
+            "My son's trach tube came out an hour ago and we cannot get the spare one back in",
         ],
     },
     {

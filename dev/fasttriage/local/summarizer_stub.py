@@ -3,7 +3,7 @@
 It exists so the local stack and the tests can show what happens when the summarizer (the LLM in production)
 rates a case more urgent than the red-flag screen did: the patient instruction from the worker and the page
 to clinicians (domain.escalation). It takes the deterministic summary and raises its urgency when a few fixed
-phrases appear (about a diabetic emergency the screen does not cover today). Its summaries say what made
+phrases appear (a dislodged tracheostomy tube, which the screen does not cover today). Its summaries say what made
 them: producer "llm", model_id "local-keyword-stub". Never wired in a deployed stack (fasttriage.local only).
 """
 
@@ -21,7 +21,12 @@ MODEL_ID = "local-keyword-stub"
 # The phrases are chosen so that the red-flag screen does NOT flag them (tests/integration/test_escalation_worker.py
 # checks that premise): when the screen learns them, pick other phrases, do not weaken the screen.
 STUB_RULES: tuple[tuple[re.Pattern[str], Urgency], ...] = (
-    (re.compile(r"\bmeter\b[^.!?]*\b(?:says|reads|shows) hi\b", re.IGNORECASE), Urgency.EMERGENCY),
+    (
+        re.compile(
+            r"\btrach(?:eostomy)?(?: tube)?\b[^.!?]*\b(?:came|come|fell|falls|pulled) out\b", re.IGNORECASE
+        ),
+        Urgency.EMERGENCY,
+    ),
     (re.compile(r"\breadings?\b[^.!?]*\bhigh\b", re.IGNORECASE), Urgency.URGENT),
 )
 
