@@ -288,33 +288,6 @@ INTAKE_EMERGENCIES = (
 )
 
 
-class _SilentServer:
-    """Accepts TCP connections and never answers: an SNS endpoint that hangs."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        self._server = socket.socket()
-        self._server.bind(("127.0.0.1", 0))
-        self._server.listen(64)
-        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
-        self._held: list[Any] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                self._held.append(self._server.accept()[0])
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self._server.close()
-        for held in self._held:
-            held.close()
-
-
 class _CountingPager:
     def __init__(self, pager: Any) -> None:
         self._pager = pager
@@ -388,7 +361,9 @@ def intake_page(requests: int = 200, *, warmup: int = 20, hanging: int = 5) -> d
                 bare.append(time.perf_counter() - t1)
             else:
                 without_page.append(elapsed)
-        silent = _SilentServer()
+        from fasttriage.local.faults import SilentServer
+
+        silent = SilentServer()
         try:
             module.deps.pager = LazySnsPager(
                 topic, lambda: sns_client(silent.url, "us-east-1", timeout_s=timeout_s, total_attempts=1)

@@ -4,8 +4,6 @@ broker (behind a proxy that goes silent), the real SQS spool and SNS topic on mo
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 import uuid
 from typing import Any
@@ -22,7 +20,7 @@ from fasttriage.adapters.rabbitmq import RabbitPublisher
 from fasttriage.adapters.spool import SqsSpool, sqs_client
 from fasttriage.domain.escalation import job_reference
 from fasttriage.local.events import message_sid, signed_webhook_event, twilio_payload
-from fasttriage.local.faults import FaultyDatabase, Switch
+from fasttriage.local.faults import FaultyDatabase, SilentServer, Switch
 from support import FreezableProxy
 from worker_harness import RunningWorker, wait_for
 
@@ -95,30 +93,6 @@ class RecordingSpool:
 
     def put(self, job: Any) -> None:
         self.jobs.append(job)
-
-
-class SilentServer:
-    """Accepts connections and never answers: SNS that hangs."""
-
-    def __init__(self) -> None:
-        self._server = socket.socket()
-        self._server.bind(("127.0.0.1", 0))
-        self._server.listen(16)
-        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
-        self._held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                self._held.append(self._server.accept()[0])
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self._server.close()
-        for held in self._held:
-            held.close()
 
 
 def test_sns_hanging_costs_the_reply_one_timeout_and_changes_nothing_in_it(

@@ -7,6 +7,7 @@ error paths.
 
 from __future__ import annotations
 
+import socket
 import threading
 from typing import Any
 
@@ -81,3 +82,27 @@ class FaultyDatabase:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._db, name)
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: an endpoint that hangs (SNS, SQS behind a partition)."""
+
+    def __init__(self) -> None:
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(64)
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                self._held.append(self._server.accept()[0])
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._server.close()
+        for held in self._held:
+            held.close()
